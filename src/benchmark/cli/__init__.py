@@ -1,0 +1,55 @@
+"""The ``talentbench`` command. Each pipeline area contributes its subcommands from its own module."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from benchmark import __version__
+from benchmark.errors import TalentbenchError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="talentbench")
+def cli() -> None:
+    """talentbench: benchmark a city's talent policy (人才政策) against its peer cities.
+
+    The pipeline: sources -> raw snapshots -> documents -> provisions -> city x indicator
+    matrix -> composite index -> clusters and peer groups -> figures and PDF report.
+    Run `talentbench run` to do the whole job on the embedded dataset.
+    """
+
+
+def _register() -> None:
+    # Imported here so each area owns its own command module.
+    from benchmark.cli import crawl, dataset, extract, index, parse, run
+
+    for module in (run, extract, index, dataset, crawl, parse):
+        for command in module.commands:
+            cli.add_command(command)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: user errors become one line on stderr and exit status 2."""
+    try:
+        cli.main(args=argv, prog_name="talentbench", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("talentbench: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except TalentbenchError as exc:
+        click.echo(f"talentbench: error: {exc}", err=True)
+        sys.exit(2)
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        name = getattr(exc, "filename", None) or ""
+        click.echo(f"talentbench: error: {exc.strerror or exc}: {name}".rstrip(": "), err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("talentbench: interrupted", err=True)
+        sys.exit(130)

@@ -1,0 +1,3 @@
+"""`talentbench` subcommands for this area (filled in by its stage)."""
+
+commands: list = []
