@@ -56,6 +56,7 @@ COLUMNS: dict[str, str] = {
     "elapsed_ms": "DOUBLE",
     "city": "VARCHAR",
     "kind": "VARCHAR",  # entry-point kind of the portal the page was reached from
+    "role": "VARCHAR",  # entry|section|list|article|attachment|robots: why it was fetched
     "parent_url": "VARCHAR",
     "depth": "INTEGER",
     "anchor_text": "VARCHAR",  # text of the link that led here (often the policy title)
