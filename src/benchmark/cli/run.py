@@ -1,3 +1,62 @@
-"""`talentbench` subcommands for this area (filled in by its stage)."""
+"""`talentbench run`: the main job, offline, on the embedded dataset (or your own provisions)."""
 
-commands: list = []
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from benchmark.paths import workdir
+
+
+@click.command("run")
+@click.option("--provisions", "provisions_path", type=click.Path(path_type=Path),
+              help="Curated provisions CSV (default: the embedded dataset).")
+@click.option("--framework", "framework_path", type=click.Path(path_type=Path),
+              help="Indicator framework YAML (default: the packaged talent-policy index).")
+@click.option("--spec", "spec_path", type=click.Path(path_type=Path),
+              help="Index method spec YAML: screen/impute/treat/normalise/aggregate steps.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for data/processed, figures and reports (default: current folder "
+                   "or $TALENTBENCH_HOME).")
+@click.option("--clusters", "n_clusters", default="auto", show_default=True,
+              help="Number of policy clusters, or 'auto' to choose by silhouette.")
+def run_command(provisions_path, framework_path, spec_path, out_dir, n_clusters) -> None:
+    """Run the whole benchmark: provisions -> matrix -> index -> clusters -> figures -> PDF.
+
+    Works offline on the embedded peer-city dataset. Tables go to data/processed/ (Parquet and
+    talentbench.duckdb), figures to figures/, the report to reports/talent_policy_report.pdf.
+    """
+    from rich.console import Console
+
+    from benchmark.errors import TalentbenchError
+    from benchmark.pipeline import RunConfig, run
+
+    if n_clusters != "auto" and not str(n_clusters).isdigit():
+        raise TalentbenchError(f"--clusters must be a whole number or 'auto', not {n_clusters!r}")
+    config = RunConfig(
+        workdir=(out_dir.resolve() if out_dir else workdir()),
+        provisions_path=provisions_path,
+        framework_path=framework_path,
+        spec_path=spec_path,
+        n_clusters=n_clusters if n_clusters == "auto" else int(n_clusters),
+    )
+    console = Console(stderr=True)
+    started = time.perf_counter()
+    with console.status("talentbench run") as status:
+        def progress(stage: str) -> None:
+            console.log(stage)
+            status.update(f"talentbench run: {stage}")
+
+        result = run(config, progress)
+    results = result.tables["results"]
+    click.echo(f"ranked {len(results)} cities in {time.perf_counter() - started:.1f} s; top 5:")
+    for row in results.sort_values("Rank").head(5).itertuples():
+        click.echo(f"  {int(row.Rank):>2}. {row.city}")
+    click.echo("outputs:")
+    for name, path in result.outputs.items():
+        click.echo(f"  {name:<22} {path}")
+
+
+commands = [run_command]

@@ -1,0 +1,89 @@
+"""Clusters and peer groups (同类城市).
+
+Two questions, two tools:
+- which cities pursue a similar policy mix -> k-means on the normalised indicators
+  (``PolicyClusters``, k chosen by silhouette when not given);
+- which cities a city should compare itself with -> nearest neighbours on context
+  features such as population and growth (``nearest_peers``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_score
+from sklearn.neighbors import NearestNeighbors
+from sklearn.preprocessing import StandardScaler
+
+from benchmark.errors import TalentbenchError
+
+
+class PolicyClusters(ClusterMixin, BaseEstimator):
+    """K-means on a complete city x indicator table.
+
+    Parameters
+    ----------
+    n_clusters : int or "auto"
+        "auto" tries ``k_min``..``k_max`` and keeps the best silhouette.
+    """
+
+    def __init__(self, n_clusters: int | str = "auto", k_min: int = 2, k_max: int = 6,
+                 random_state: int = 0):
+        self.n_clusters = n_clusters
+        self.k_min = k_min
+        self.k_max = k_max
+        self.random_state = random_state
+
+    def fit(self, X: pd.DataFrame, y=None) -> PolicyClusters:
+        if X.isna().to_numpy().any():
+            raise TalentbenchError("clustering needs a complete table: impute missing values first")
+        n = len(X)
+        if n < 3:
+            raise TalentbenchError(f"clustering needs at least 3 cities, got {n}")
+        values = StandardScaler().fit_transform(X.to_numpy(dtype=float))
+        values = np.nan_to_num(values)  # a constant column scales to NaN; it carries no information
+        if self.n_clusters == "auto":
+            candidates = range(self.k_min, min(self.k_max, n - 1) + 1)
+        else:
+            candidates = [int(self.n_clusters)]
+        best = None
+        for k in candidates:
+            model = KMeans(n_clusters=k, n_init=10, random_state=self.random_state).fit(values)
+            distinct = len(set(model.labels_))
+            score = silhouette_score(values, model.labels_) if 1 < distinct < n else -1.0
+            if best is None or score > best[0]:
+                best = (score, model)
+        self.silhouette_, self.model_ = best
+        self.k_ = self.model_.n_clusters
+        self.labels_ = self._relabel(X, self.model_.labels_)
+        return self
+
+    @staticmethod
+    def _relabel(X: pd.DataFrame, labels: np.ndarray) -> pd.Series:
+        # Number clusters by their mean standardised score, best first, so "1" reads as the top group.
+        means = pd.Series(X.rank(pct=True).mean(axis=1).to_numpy()).groupby(labels).mean()
+        order = {old: new for new, old in enumerate(means.sort_values(ascending=False).index, start=1)}
+        return pd.Series([order[label] for label in labels], index=X.index, name="cluster")
+
+
+def nearest_peers(context: pd.DataFrame, n_peers: int = 3) -> pd.DataFrame:
+    """For each city, its ``n_peers`` most similar cities on standardised context features.
+
+    Returns one row per city with ``peers`` (comma-separated, nearest first) and ``distances``.
+    Rows with missing context are left out rather than guessed.
+    """
+    complete = context.dropna()
+    if len(complete) <= n_peers:
+        raise TalentbenchError(f"need more than {n_peers} cities with complete context, got {len(complete)}")
+    values = StandardScaler().fit_transform(complete.to_numpy(dtype=float))
+    distances, indices = NearestNeighbors(n_neighbors=n_peers + 1).fit(values).kneighbors(values)
+    cities = complete.index.to_list()
+    rows = []
+    for i, city in enumerate(cities):
+        # kneighbors returns the city itself among its neighbours; drop it wherever ties put it.
+        pairs = [(cities[j], d) for j, d in zip(indices[i], distances[i], strict=True) if cities[j] != city][:n_peers]
+        rows.append({"city": city, "peers": ",".join(p for p, _ in pairs),
+                     "distances": ",".join(f"{d:.2f}" for _, d in pairs)})
+    return pd.DataFrame(rows)

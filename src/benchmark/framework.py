@@ -1,0 +1,145 @@
+"""The indicator framework and the provision vocabulary, loaded from versioned YAML and checked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from benchmark.errors import TalentbenchError
+from benchmark.paths import resource
+
+MEASURES = {"package_value", "max_value", "count_tiers", "count_benefits"}
+SCOPES = {"city", "district", "any"}
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    tiers: dict[str, str]
+    benefits: dict[str, str]
+    periods: dict[str, str]
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> Vocabulary:
+    raw = yaml.safe_load(resource("framework", "vocabulary.yaml").read_text(encoding="utf-8"))
+    return Vocabulary(raw["tiers"], raw["benefits"], raw["periods"])
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name: str
+    pillar: str
+    measure: str
+    direction: int = 1
+    weight: float = 1.0
+    tiers: tuple[str, ...] = ()
+    benefits: tuple[str, ...] = ()
+    scope: str = "city"
+
+
+@dataclass(frozen=True)
+class Framework:
+    index_code: str
+    index_name: str
+    pillars: pd.DataFrame  # code, name, weight
+    indicators: tuple[Indicator, ...]
+    horizon_months: int = 36
+    default_months: int = 12
+    source: str = field(default="", compare=False)
+
+    def indicator_names(self) -> dict[str, str]:
+        return {ind.code: ind.name for ind in self.indicators}
+
+    def node_names(self) -> dict[str, str]:
+        names = dict(zip(self.pillars["code"], self.pillars["name"], strict=True))
+        names[self.index_code] = self.index_name
+        return names | self.indicator_names()
+
+    def imeta(self) -> pd.DataFrame:
+        """The framework as a COINr iMeta table (Level 1 = indicators, 2 = pillars, 3 = index)."""
+        rows = [
+            {"Level": 1, "iCode": ind.code, "iName": ind.name, "Direction": ind.direction,
+             "Weight": ind.weight, "Parent": ind.pillar, "Type": "Indicator"}
+            for ind in self.indicators
+        ]
+        rows += [
+            {"Level": 2, "iCode": p.code, "iName": p.name, "Direction": 1, "Weight": p.weight,
+             "Parent": self.index_code, "Type": "Aggregate"}
+            for p in self.pillars.itertuples()
+        ]
+        rows.append({"Level": 3, "iCode": self.index_code, "iName": self.index_name,
+                     "Direction": 1, "Weight": 1.0, "Parent": None, "Type": "Aggregate"})
+        return pd.DataFrame(rows)
+
+
+def _require(mapping: dict, key: str, where: str):
+    if not isinstance(mapping, dict) or key not in mapping:
+        raise TalentbenchError(f"{where}: missing required key {key!r}")
+    return mapping[key]
+
+
+def load_framework(path: Path | str | None = None) -> Framework:
+    """Load and validate an indicator framework YAML (default: the packaged talent-policy index)."""
+    path = Path(path) if path else resource("framework", "talent_policy_index.yaml")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TalentbenchError(f"framework file not found: {path}") from None
+    except yaml.YAMLError as exc:
+        raise TalentbenchError(f"framework {path.name} is not valid YAML: {exc}".splitlines()[0]) from None
+    where = f"framework {path.name}"
+    index = _require(raw, "index", where)
+    entries = _require(raw, "indicators", where)
+    pillar_list = _require(raw, "pillars", where)
+    if not isinstance(pillar_list, list) or not pillar_list:
+        raise TalentbenchError(f"{where}: 'pillars' must be a non-empty list")
+    pillars = pd.DataFrame(
+        [{"code": _require(p, "code", where), "name": _require(p, "name", where),
+          "weight": float(p.get("weight", 1.0))} for p in pillar_list]
+    )
+    vocab = vocabulary()
+    indicators = []
+    for entry in entries:
+        code = _require(entry, "code", where)
+        here = f"{where}, indicator {code}"
+        indicator = Indicator(
+            code=code,
+            name=_require(entry, "name", here),
+            pillar=_require(entry, "pillar", here),
+            measure=_require(entry, "measure", here),
+            direction=int(entry.get("direction", 1)),
+            weight=float(entry.get("weight", 1.0)),
+            tiers=tuple(entry.get("tiers", ())),
+            benefits=tuple(entry.get("benefits", ())),
+            scope=entry.get("scope", "city"),
+        )
+        if indicator.pillar not in set(pillars["code"]):
+            raise TalentbenchError(f"{here}: unknown pillar {indicator.pillar!r}")
+        if indicator.measure not in MEASURES:
+            raise TalentbenchError(f"{here}: measure must be one of {sorted(MEASURES)}")
+        if indicator.scope not in SCOPES:
+            raise TalentbenchError(f"{here}: scope must be one of {sorted(SCOPES)}")
+        if indicator.direction not in (1, -1):
+            raise TalentbenchError(f"{here}: direction must be 1 or -1")
+        unknown = (set(indicator.tiers) - set(vocab.tiers)) | (set(indicator.benefits) - set(vocab.benefits))
+        if unknown:
+            raise TalentbenchError(f"{here}: not in the provision vocabulary: {sorted(unknown)}")
+        indicators.append(indicator)
+    codes = [ind.code for ind in indicators]
+    if len(set(codes)) != len(codes):
+        raise TalentbenchError(f"{where}: indicator codes must be unique")
+    valuation = raw.get("valuation", {})
+    return Framework(
+        index_code=_require(index, "code", where),
+        index_name=_require(index, "name", where),
+        pillars=pillars[["code", "name", "weight"]],
+        indicators=tuple(indicators),
+        horizon_months=int(valuation.get("horizon_months", 36)),
+        default_months=int(valuation.get("default_months", 12)),
+        source=str(path),
+    )

@@ -1,0 +1,94 @@
+"""Provisions -> feature matrix: one row per city, one column per indicator of the framework.
+
+Pure functions over DataFrames. Unknown stays unknown: a city with no provision matching an
+indicator gets NaN, which the index's impute and screen steps handle explicitly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from benchmark.errors import TalentbenchError
+from benchmark.framework import Framework, Indicator
+
+REQUIRED_COLUMNS = ("city", "scope", "tier", "benefit", "amount_cny", "amount_max_cny", "period",
+                    "duration_months", "source_url")
+
+
+def provision_values(provisions: pd.DataFrame, framework: Framework) -> pd.Series:
+    """Comparable yuan value of each provision.
+
+    One-off amounts count as stated (the upper end of a range: the most the text grants);
+    recurring amounts are multiplied out over their stated duration, capped at the framework's
+    horizon, or over ``default_months`` when no duration is stated.
+    """
+    amount = provisions["amount_max_cny"].fillna(provisions["amount_cny"]).astype(float)
+    months = (
+        provisions["duration_months"].astype(float).fillna(framework.default_months)
+        .clip(upper=framework.horizon_months)
+    )
+    per_month = np.where(provisions["period"] == "year", amount / 12.0, amount)
+    recurring = provisions["period"].isin(["month", "year"])
+    return pd.Series(np.where(recurring, per_month * months, amount), index=provisions.index)
+
+
+def _select(provisions: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
+    mask = pd.Series(True, index=provisions.index)
+    if indicator.scope != "any":
+        mask &= provisions["scope"] == indicator.scope
+    if indicator.tiers:
+        mask &= provisions["tier"].isin(indicator.tiers)
+    if indicator.benefits:
+        mask &= provisions["benefit"].isin(indicator.benefits)
+    return provisions[mask]
+
+
+def _measure(rows: pd.DataFrame, measure: str) -> pd.Series:
+    by_city = rows.groupby("city")
+    if measure == "max_value":
+        return by_city["value_cny"].max()
+    if measure == "package_value":
+        # The most generous offer of each benefit type, added up: what one person can combine.
+        return rows.groupby(["city", "benefit"])["value_cny"].max().groupby("city").sum()
+    if measure == "count_tiers":
+        return by_city["tier"].nunique().astype(float)
+    if measure == "count_benefits":
+        return by_city["benefit"].nunique().astype(float)
+    raise TalentbenchError(f"unknown measure {measure!r}")
+
+
+def check_provisions(provisions: pd.DataFrame) -> None:
+    missing = [c for c in REQUIRED_COLUMNS if c not in provisions.columns]
+    if missing:
+        raise TalentbenchError(f"provisions table lacks columns: {', '.join(missing)}")
+
+
+def build_matrix(
+    provisions: pd.DataFrame, framework: Framework, cities: list[str] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (matrix, provenance).
+
+    ``matrix``: index = city, one float column per indicator, NaN where nothing is known.
+    ``provenance``: one row per (city, indicator) that has a value, with the number of
+    provisions behind it and their source URLs, so every cell can be traced to its sources.
+    """
+    check_provisions(provisions)
+    rows = provisions.assign(value_cny=provision_values(provisions, framework))
+    cities = list(cities) if cities is not None else sorted(rows["city"].unique())
+    columns, trace = {}, []
+    for indicator in framework.indicators:
+        selected = _select(rows, indicator)
+        columns[indicator.code] = _measure(selected, indicator.measure) if len(selected) else pd.Series(dtype=float)
+        for city, group in selected.groupby("city"):
+            trace.append({
+                "city": city,
+                "indicator": indicator.code,
+                "value": float(columns[indicator.code].get(city, np.nan)),
+                "n_provisions": len(group),
+                "source_urls": " ".join(sorted(set(group["source_url"].dropna()))),
+            })
+    matrix = pd.DataFrame(columns).reindex(index=cities).astype(float)
+    matrix.index.name = "city"
+    provenance = pd.DataFrame(trace, columns=["city", "indicator", "value", "n_provisions", "source_urls"])
+    return matrix, provenance

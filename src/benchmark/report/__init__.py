@@ -1,0 +1,1 @@
+"""Reports: figures (matplotlib/seaborn, Chinese labels) and the PDF comparison report."""

@@ -1,0 +1,149 @@
+"""The PDF comparison report (in Chinese), written with reportlab and the detected CJK font embedded."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import (
+    Image,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from benchmark.errors import TalentbenchError
+from benchmark.fonts import CJKFont
+
+FONT_NAME = "TalentbenchCJK"
+
+
+@dataclass
+class ReportContent:
+    """Everything the report shows; built by the pipeline, rendered here."""
+
+    title: str
+    subtitle: str
+    ranking: pd.DataFrame  # display-ready columns, one row per ranked city
+    figures: list[tuple[str, Path]]  # (caption, png)
+    peers: pd.DataFrame | None = None
+    coverage: pd.DataFrame | None = None
+    excluded: list[str] = field(default_factory=list)
+    method: list[str] = field(default_factory=list)
+    sources: pd.DataFrame | None = None  # city, source_url, n_provisions
+    notes: list[str] = field(default_factory=list)
+
+
+def _register(font: CJKFont) -> None:
+    if FONT_NAME in pdfmetrics.getRegisteredFontNames():
+        return
+    try:
+        pdfmetrics.registerFont(TTFont(FONT_NAME, str(font.path), subfontIndex=font.subfont_index))
+    except Exception as exc:  # noqa: BLE001 - reportlab raises plain Exceptions for bad fonts
+        raise TalentbenchError(f"cannot embed font {font.path.name} in the PDF: {exc}") from None
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("base", fontName=FONT_NAME, fontSize=10, leading=15, wordWrap="CJK")
+    return {
+        "body": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=8, leading=11),
+        "title": ParagraphStyle("title", parent=base, fontSize=26, leading=36, alignment=TA_CENTER),
+        "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=13, leading=20, alignment=TA_CENTER),
+        "h1": ParagraphStyle("h1", parent=base, fontSize=16, leading=24, spaceBefore=8, spaceAfter=6),
+        "caption": ParagraphStyle("caption", parent=base, fontSize=9, alignment=TA_CENTER, textColor=colors.grey),
+    }
+
+
+def _table(df: pd.DataFrame, style: ParagraphStyle, col_widths: list[float] | None = None) -> Table:
+    def cell(value) -> Paragraph:
+        text = "—" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+        return Paragraph(text.replace("&", "&amp;").replace("<", "&lt;"), style)
+
+    rows = [[cell(c) for c in df.columns]] + [[cell(v) for v in row] for row in df.itertuples(index=False)]
+    table = Table(rows, colWidths=col_widths, repeatRows=1)
+    table.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde6f0")),
+        ("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#9aa8b5")),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f5f7fa")]),
+    ]))
+    return table
+
+
+def _image(path: Path, max_width: float, max_height: float) -> Image:
+    image = Image(str(path))
+    scale = min(max_width / image.imageWidth, max_height / image.imageHeight)
+    image.drawWidth, image.drawHeight = image.imageWidth * scale, image.imageHeight * scale
+    return image
+
+
+def _footer(canvas, doc) -> None:
+    canvas.saveState()
+    canvas.setFont(FONT_NAME, 8)
+    canvas.drawRightString(A4[0] - 18 * mm, 10 * mm, f"talentbench · 第 {doc.page} 页")
+    canvas.restoreState()
+
+
+def write_report(content: ReportContent, path: Path, font: CJKFont) -> Path:
+    """Render ``content`` to ``path`` (written to a temporary file, then renamed)."""
+    _register(font)
+    s = _styles()
+    width = A4[0] - 36 * mm
+    story: list = [
+        Spacer(1, 60 * mm),
+        Paragraph(content.title, s["title"]),
+        Spacer(1, 8 * mm),
+        Paragraph(content.subtitle, s["subtitle"]),
+        Spacer(1, 6 * mm),
+        Paragraph(f"生成日期：{dt.date.today():%Y年%m月%d日}", s["subtitle"]),
+        Spacer(1, 30 * mm),
+        *[Paragraph(note, s["body"]) for note in content.notes],
+        PageBreak(),
+        Paragraph("一、综合排名", s["h1"]),
+        _table(content.ranking, s["small"]),
+    ]
+    if content.excluded:
+        story += [Spacer(1, 4 * mm), Paragraph(
+            "数据不足未参与排名的城市（缺口不等于零，见数据覆盖表）：" + "、".join(content.excluded), s["body"])]
+    story.append(Paragraph("二、图表", s["h1"]))
+    for caption, figure in content.figures:
+        story += [_image(figure, width, 200 * mm), Paragraph(caption, s["caption"]), Spacer(1, 6 * mm)]
+    if content.peers is not None and len(content.peers):
+        story += [Paragraph("三、同类城市", s["h1"]), _table(content.peers, s["small"])]
+    if content.coverage is not None and len(content.coverage):
+        story += [Paragraph("四、数据覆盖", s["h1"]), _table(content.coverage, s["small"])]
+    if content.method:
+        story += [Paragraph("五、方法说明", s["h1"])]
+        story += [Paragraph(f"• {line}", s["body"]) for line in content.method]
+    if content.sources is not None and len(content.sources):
+        story += [PageBreak(), Paragraph("附录：政策来源", s["h1"]),
+                  _table(content.sources, s["small"], [22 * mm, width - 42 * mm, 20 * mm])]
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".pdf")
+    os.close(fd)
+    try:
+        doc = SimpleDocTemplate(tmp, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm,
+                                topMargin=16 * mm, bottomMargin=16 * mm, title=content.title,
+                                author="talentbench")
+        doc.build(story, onFirstPage=_footer, onLaterPages=_footer)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,35 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmark.clusters import PolicyClusters, nearest_peers
+from benchmark.errors import TalentbenchError
+
+
+def test_kmeans_finds_two_separated_groups_and_numbers_the_stronger_one_first():
+    rng = np.random.default_rng(0)
+    strong = rng.normal(80, 3, size=(5, 4))
+    weak = rng.normal(20, 3, size=(6, 4))
+    table = pd.DataFrame(np.vstack([strong, weak]), index=[f"c{i}" for i in range(11)])
+    model = PolicyClusters().fit(table)
+    assert model.k_ == 2
+    assert (model.labels_.iloc[:5] == 1).all() and (model.labels_.iloc[5:] == 2).all()
+
+
+def test_clusters_refuse_missing_values():
+    table = pd.DataFrame({"a": [1.0, np.nan, 3.0, 4.0], "b": [1.0, 2.0, 3.0, 4.0]})
+    with pytest.raises(TalentbenchError, match="impute"):
+        PolicyClusters().fit(table)
+
+
+def test_nearest_peers_on_census_context(shared_data):
+    census = pd.read_csv(shared_data / "census_city_2010_2020.csv")
+    wanted = ["北京市", "上海市", "广州市", "深圳市", "杭州市", "南京市", "太原市", "南昌市", "石家庄市"]
+    census = census[census["city"].isin(wanted)].set_index("city")
+    context = pd.DataFrame({
+        "popu_2020": census["popu_2020"],
+        "urbanisation": census["popu_urban_2020"] / census["popu_2020"],
+    })
+    peers = nearest_peers(context, n_peers=2).set_index("city")
+    assert "上海市" in peers.loc["北京市", "peers"].split(",")
+    assert "北京市" not in peers.loc["北京市", "peers"].split(",")

@@ -1,0 +1,34 @@
+import pytest
+
+from benchmark.errors import TalentbenchError
+from benchmark.framework import load_framework, vocabulary
+
+
+def test_packaged_framework_is_a_valid_three_level_hierarchy():
+    framework = load_framework()
+    meta = framework.imeta()
+    assert set(meta["Level"]) == {1, 2, 3}
+    indicators = meta[meta["Level"] == 1]
+    assert set(indicators["Parent"]) <= set(meta.loc[meta["Level"] == 2, "iCode"])
+    assert meta.loc[meta["Level"] == 3, "iCode"].item() == framework.index_code
+    vocab = vocabulary()
+    for ind in framework.indicators:
+        assert set(ind.benefits) <= set(vocab.benefits)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("index: {code: X, name: x}\npillars: []\n", "missing required key 'indicators'"),
+        ("index: {code: X, name: x}\npillars: [{code: P, name: p}]\nindicators:\n"
+         "  - {code: a, name: a, pillar: Q, measure: max_value}\n", "unknown pillar 'Q'"),
+        ("index: {code: X, name: x}\npillars: [{code: P, name: p}]\nindicators:\n"
+         "  - {code: a, name: a, pillar: P, measure: max_value, benefits: [cash]}\n", "vocabulary"),
+        ("index: [unclosed\n", "not valid YAML"),
+    ],
+)
+def test_bad_frameworks_are_rejected_with_a_reason(tmp_path, text, message):
+    path = tmp_path / "fw.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(TalentbenchError, match=message):
+        load_framework(path)

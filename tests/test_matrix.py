@@ -1,0 +1,57 @@
+"""Matrix stage: provisions -> city x indicator, on real provisions from the gold labels."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmark.errors import TalentbenchError
+from benchmark.framework import load_framework
+from benchmark.matrix import build_matrix, provision_values
+
+
+def gold_rows(shared_data, doc: str, city: str) -> pd.DataFrame:
+    lines = (shared_data / "gold" / f"{doc}.jsonl").read_text(encoding="utf-8").splitlines()
+    table = pd.DataFrame([json.loads(line) for line in lines if line.strip()])
+    return table.assign(city=city, scope="city", source_url="https://example.invalid/" + doc)
+
+
+@pytest.fixture(scope="module")
+def framework():
+    return load_framework()
+
+
+def test_recurring_amounts_are_valued_over_their_duration(framework):
+    rows = pd.DataFrame({
+        "amount_cny": [10000, 1000, 2000, 50000],
+        "amount_max_cny": [np.nan, np.nan, np.nan, 80000],
+        "period": ["year", "month", "month", "once"],
+        "duration_months": [36, np.nan, 60, np.nan],
+    })
+    # 1万/年 x 3 years; 1000/月 with no stated duration -> default 12 months;
+    # 2000/月 for 60 months capped at the 36-month horizon; a range counts at its upper end.
+    assert provision_values(rows, framework).tolist() == [30000, 12000, 72000, 80000]
+
+
+def test_hangzhou_graduate_packages_from_gold(shared_data, framework):
+    rows = gold_rows(shared_data, "杭州.md", "杭州")
+    matrix, provenance = build_matrix(rows, framework, ["杭州"])
+    # 本科 living allowance 1万 + graduate rent subsidy 1万/年 for 36 months.
+    assert matrix.loc["杭州", "pkg_bachelor"] == pytest.approx(10000 + 30000)
+    assert matrix.loc["杭州", "pkg_phd"] == pytest.approx(100000 + 30000)
+    assert set(provenance["city"]) == {"杭州"}
+    assert (provenance["n_provisions"] > 0).all()
+
+
+def test_unknown_stays_nan_never_zero(shared_data, framework):
+    rows = gold_rows(shared_data, "长沙.md", "长沙")
+    matrix, _ = build_matrix(rows, framework, ["长沙", "无数据城"])
+    assert matrix.loc["无数据城"].isna().all()
+    assert matrix.loc["长沙", "max_purchase"] != 0  # no purchase subsidy in the text -> NaN, not 0
+    assert np.isnan(matrix.loc["长沙", "max_purchase"])
+
+
+def test_missing_columns_is_a_clear_error(framework):
+    with pytest.raises(TalentbenchError, match="lacks columns: .*benefit"):
+        build_matrix(pd.DataFrame({"city": ["杭州"]}), framework)
