@@ -1,0 +1,124 @@
+"""Build the shipped dataset tables (package data) from the shared material + review decisions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from benchmark.dataset import curate
+from benchmark.dataset.review import read_decisions
+from benchmark.dataset.tables import validate_provisions
+from benchmark.errors import TalentbenchError
+from benchmark.paths import resource
+from benchmark.store import atomic_write_bytes
+
+
+def write_csv(df: pd.DataFrame, path: Path) -> Path:
+    atomic_write_bytes(path, df.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    return path
+
+
+def gold_candidates(shared: Path, texts: dict[str, str]) -> pd.DataFrame:
+    return curate.enrich(curate.read_gold(shared / "gold", texts), texts)
+
+
+def build_provisions(shared: Path) -> pd.DataFrame:
+    texts = curate.read_corpus(shared / "policy_corpus")
+    cands = gold_candidates(shared, texts)
+    gold_docs = {p.name[: -len(".jsonl")] for p in (shared / "gold").glob("*.jsonl")}
+    decisions = read_decisions(resource("dataset", "review_decisions.csv"))
+    table = curate.curate_provisions(cands, decisions, texts, auto_accept_docs=gold_docs)
+    problems = validate_provisions(table)
+    if problems:
+        raise TalentbenchError("curated provisions invalid:\n" + "\n".join(problems[:20]))
+    return table
+
+
+def build_all(shared: Path) -> dict[str, tuple[Path, int]]:
+    out = {}
+    texts = curate.read_corpus(shared / "policy_corpus")
+    cities = build_cities(shared, texts)
+    out["cities"] = (write_csv(cities, resource("registry", "cities.csv")), len(cities))
+    from benchmark.dataset.stats import city_stats, read_census
+
+    stats = city_stats(cities, read_census(shared))
+    out["city_stats"] = (write_csv(stats, resource("dataset", "city_stats.csv")), len(stats))
+    entries = build_entry_points(texts, cities)
+    out["entry_points"] = (write_csv(entries, resource("registry", "entry_points.csv")), len(entries))
+    prov = build_provisions(shared)
+    out["provisions"] = (write_csv(prov, resource("dataset", "provisions.csv")), len(prov))
+    return out
+
+
+# --- registry -------------------------------------------------------------------------------
+
+_KIND_BY_HOST = (
+    # (kind, host prefixes/fragments) — how Chinese city sites name their departments
+    ("hrss", ("rsj.", "hrss.", "rlsbj.", "rlzysb", "zzrs.", "12333")),
+    ("housing", ("zjw.", "zjj.", "fgj.", "zfcxjw.", "zfcxjs.", "zfj.", "fcj.", "zjs.")),
+    ("talent_office", ("rcb.", "rcw.", "rencai.", "talent.", "zzb.", "rcfw.")),
+)
+_XXGK_PATH = ("xxgk", "zwgk", "gkml", "gkmlpt", "zfxxgk", "zcwj", "zcfg", "gfxwj", "zfgb")
+
+
+def classify_url(url: str) -> str:
+    """Entry-point kind of an official URL from its host and path."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    for kind, frags in _KIND_BY_HOST:
+        if any(host.startswith(f) or f in host for f in frags):
+            return kind
+    if any(seg in parts.path.lower() for seg in _XXGK_PATH):
+        return "gov_xxgk"
+    return "other"
+
+
+def build_entry_points(texts: dict[str, str], cities: pd.DataFrame) -> pd.DataFrame:
+    """One row per (city, kind, official site) cited in that city's corpus documents."""
+    from urllib.parse import urlsplit
+
+    from benchmark.dataset import provenance as pv
+
+    rows: dict[tuple[str, str], dict] = {}
+    known = set(cities["city"])
+    for doc, text in texts.items():
+        city, _ = curate.city_of_doc(doc)
+        if city not in known:
+            continue
+        for url, _off in pv.find_urls(text):
+            if not pv.is_official(url):
+                continue
+            parts = urlsplit(url)
+            root = f"{parts.scheme}://{parts.netloc}/"
+            kind = classify_url(url)
+            key = (city, root)
+            if key in rows:
+                if doc not in rows[key]["cited_in"].split(";"):
+                    rows[key]["cited_in"] += f";{doc}"
+                # a policy-list page is the better entry than whatever was seen first
+                if rows[key]["kind"] == "other" and kind != "other":
+                    rows[key].update(kind=kind, example_url=url)
+                continue
+            rows[key] = {"city": city, "kind": kind, "url": root, "cited_in": doc, "example_url": url}
+    df = pd.DataFrame(list(rows.values()), columns=["city", "kind", "url", "cited_in", "example_url"])
+    order = {k: i for i, k in enumerate(("hrss", "talent_office", "housing", "gov_xxgk", "other"))}
+    df["_o"] = df["kind"].map(order)
+    return df.sort_values(["city", "_o", "url"]).drop(columns="_o").reset_index(drop=True)
+
+
+def build_cities(shared: Path, texts: dict[str, str]) -> pd.DataFrame:
+    """Fill the derived registry columns (province, census code, in_corpus) from shared data."""
+    cities = pd.read_csv(resource("registry", "cities.csv"), dtype=str, keep_default_na=False)
+    census = pd.read_csv(shared / "census_city_2010_2020.csv", dtype=str)
+    by_full = census.set_index("city")
+    corpus_cities = {curate.city_of_doc(d)[0] for d in texts}
+    for i, row in cities.iterrows():
+        if row["city_full"] not in by_full.index:
+            raise TalentbenchError(f"{row['city_full']} not in the census table")
+        cities.at[i, "province"] = by_full.at[row["city_full"], "province"]
+        cities.at[i, "census_code"] = by_full.at[row["city_full"], "city_code"]
+        cities.at[i, "in_corpus"] = "true" if row["city"] in corpus_cities else "false"
+    return cities

@@ -1,0 +1,167 @@
+"""Turn candidate provisions (extractor output or gold labels) into sourced provision rows.
+
+A candidate carries the extraction contract columns; curation adds where it comes from:
+city, scope/district, the official URL the document cites for it, that source's date and the
+document's status mark. Pure functions over DataFrames; file reading is at the edges.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from benchmark.dataset import provenance as pv
+from benchmark.dataset.schema import CANDIDATE_COLUMNS, PROVISION_COLUMNS
+from benchmark.errors import TalentbenchError
+
+# Documents outside the mainland benchmark (other currencies, other systems).
+NON_MAINLAND = ("香港", "澳门")
+_DISTRICT_DOC_RE = re.compile(r"^(.+?)(?:-区级.*|各区.*)$")
+
+
+def city_of_doc(doc: str) -> tuple[str, bool]:
+    """(city short name, is a district-level document) for a corpus file name."""
+    stem = doc[:-3] if doc.endswith(".md") else doc
+    m = _DISTRICT_DOC_RE.match(stem)
+    return (m.group(1), True) if m else (stem, False)
+
+
+def is_mainland(doc: str) -> bool:
+    return city_of_doc(doc)[0] not in NON_MAINLAND
+
+
+def read_corpus(corpus_dir: Path) -> dict[str, str]:
+    """{file name: text} for every Markdown document, read exactly as the offsets assume."""
+    if not corpus_dir.is_dir():
+        raise TalentbenchError(f"corpus folder not found: {corpus_dir}")
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(corpus_dir.glob("*.md"))}
+
+
+def read_gold(gold_dir: Path, texts: Mapping[str, str]) -> pd.DataFrame:
+    """Hand-labelled provisions as a candidate table (offsets located in the document text)."""
+    rows = []
+    for path in sorted(gold_dir.glob("*.jsonl")):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise TalentbenchError(f"{path.name}:{n}: not JSON ({exc.msg})") from None
+            rows.append(rec)
+    df = pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
+    return locate_offsets(df, texts)
+
+
+def locate_offsets(cands: pd.DataFrame, texts: Mapping[str, str]) -> pd.DataFrame:
+    """Fill start/end where missing, from the evidence quote (the first exact occurrence)."""
+    out = cands.copy()
+    for i, row in out.iterrows():
+        if pd.notna(row.get("start")) and pd.notna(row.get("end")):
+            continue
+        text = texts.get(row["doc"])
+        span = pv.locate_evidence(text, row["evidence"]) if text is not None else None
+        if span:
+            out.at[i, "start"], out.at[i, "end"] = span
+    return out
+
+
+def enrich(cands: pd.DataFrame, texts: Mapping[str, str]) -> pd.DataFrame:
+    """Add city/scope/district/source/date/status to each candidate (PROVISION_COLUMNS, review empty).
+
+    Candidates of documents outside the mainland benchmark are dropped.
+    """
+    rows = []
+    for _, c in cands.iterrows():
+        doc = c["doc"]
+        if not is_mainland(doc):
+            continue
+        text = texts.get(doc)
+        city, district_doc = city_of_doc(doc)
+        row = {col: c.get(col) for col in CANDIDATE_COLUMNS}
+        row.update(city=city, scope="district" if district_doc else "city", district=None)
+        row.update(source_url=None, source_date=None, status=None, review=None)
+        start = c.get("start")
+        if text is not None and pd.notna(start):
+            start, end = int(start), int(c["end"])
+            if text[start:end] != c["evidence"]:
+                raise TalentbenchError(f"{doc}: evidence does not match text[{start}:{end}]")
+            url, _how = pv.locate_source(text, start, end)
+            row["source_url"] = url
+            row["source_date"] = pv.source_date(text, url) if url else None
+            row["status"] = pv.status_at(text, start)
+            if district_doc:
+                row["district"] = pv.district_at(text, start)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=PROVISION_COLUMNS)
+
+
+def _filled(value: object) -> bool:
+    return value is not None and not (isinstance(value, float) and pd.isna(value)) and (
+        not isinstance(value, str) or value.strip() != ""
+    ) and value is not pd.NA
+
+
+def resolve_decisions(
+    decisions: pd.DataFrame, candidates: pd.DataFrame, texts: Mapping[str, str]
+) -> pd.DataFrame:
+    """Complete sparse decisions: fields the analyst left empty come from the candidate with the
+    same key, or (for ``add`` rows with no candidate) from the document via the evidence quote.
+    """
+    from benchmark.dataset.review import FIELDS, provision_key, with_keys
+
+    by_key = with_keys(candidates).drop_duplicates("key").set_index("key") if len(candidates) else None
+    rows = []
+    for _, d in decisions.iterrows():
+        key = d.get("key")
+        if not _filled(key):
+            key = provision_key(d["doc"], d["tier"], d["benefit"], d["period"], d["amount_cny"])
+        if by_key is not None and key in by_key.index:
+            base = by_key.loc[key].to_dict()
+        else:
+            cand = pd.DataFrame([{c: d.get(c) for c in CANDIDATE_COLUMNS}])
+            for col in ("amount_cny", "amount_max_cny"):
+                cand[col] = pd.to_numeric(cand[col])
+            cand = locate_offsets(cand, texts)
+            if pd.isna(cand.at[0, "start"]):
+                raise TalentbenchError(
+                    f"review decision {key}: evidence {d['evidence']!r} not found in {d['doc']}"
+                )
+            base = enrich(cand, texts).iloc[0].to_dict()
+        row = {"key": key, "decision": d["decision"], "note": d.get("note")}
+        for col in FIELDS:
+            row[col] = d[col] if _filled(d.get(col)) else base.get(col)
+        for col in ("district", "amount_max_cny", "duration_months", "source_date"):
+            # an explicit "-" clears a value the candidate had (e.g. a district on a city row)
+            if row[col] == "-":
+                row[col] = None
+        rows.append(row)
+    from benchmark.dataset.review import DECISION_COLUMNS
+
+    return pd.DataFrame(rows, columns=DECISION_COLUMNS)
+
+
+def curate_provisions(
+    candidates: pd.DataFrame,
+    decisions: pd.DataFrame,
+    texts: Mapping[str, str],
+    auto_accept_docs: set[str] | frozenset[str] = frozenset(),
+) -> pd.DataFrame:
+    """The curated provisions table from enriched candidates and the analyst's decisions.
+
+    Candidates of ``auto_accept_docs`` (hand-labelled gold documents) count as accepted unless
+    a decision says otherwise; other candidates without a decision stay out (pending review).
+    """
+    from benchmark.dataset.review import curated, with_keys
+
+    resolved = resolve_decisions(decisions, candidates, texts)
+    keyed = with_keys(candidates).drop_duplicates("key")
+    auto = keyed[keyed["doc"].isin(auto_accept_docs) & ~keyed["key"].isin(resolved["key"])]
+    auto = auto.assign(decision="accept", note="hand-labelled gold")
+    everything = pd.concat([auto.reindex(columns=resolved.columns), resolved], ignore_index=True)
+    table = curated(everything)
+    return table.sort_values(["city", "doc", "start", "tier"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,205 @@
+"""The review workflow: extraction candidates -> review queue -> analyst decisions -> curated rows.
+
+* :func:`build_queue` turns a candidate table into a queue: one row per candidate with its
+  evidence, source and a ``decision`` cell for the analyst (accept / correct / reject).
+  Candidates that were already reviewed come pre-filled and flagged ``reviewed``.
+* :func:`write_queue` / :func:`read_queue` save and load it as CSV (UTF-8 with BOM, so Excel and
+  WPS open Chinese text cleanly) or XLSX; in Jupyter the queue is simply a DataFrame.
+* :func:`apply_review` records the analyst's decisions in the decisions table (the analyst's work
+  product, kept as ``resources/dataset/review_decisions.csv``).
+* :func:`curated` gives the curated provisions: every accepted or corrected decision.
+
+A reviewed row's identity is its :func:`provision_key` (document, tier, benefit, period, amount),
+not its character offsets, so it survives re-extraction: a new run never overwrites a decision,
+and :func:`conflicts` lists candidates that disagree with a decision.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+
+from benchmark.dataset.schema import PROVISION_COLUMNS
+from benchmark.dataset.tables import coerce_provisions
+from benchmark.errors import TalentbenchError
+from benchmark.store import atomic_write_bytes
+
+DECISIONS = ("accept", "correct", "reject", "add")
+REVIEW_OF = {"accept": "accepted", "correct": "corrected", "add": "corrected"}
+FIELDS = [c for c in PROVISION_COLUMNS if c != "review"]
+QUEUE_COLUMNS = ["key", "decision", "reviewed", "note", *FIELDS]
+DECISION_COLUMNS = ["key", "decision", "note", *FIELDS]
+
+
+def _amount_text(value: object) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    return f"{float(value):.0f}"
+
+
+def provision_key(doc: str, tier: str, benefit: str, period: str, amount_cny: object) -> str:
+    """Stable identity of a provision: what the evaluation matches on, independent of offsets.
+
+    Readable prefix plus a short hash, so a spreadsheet user can still see what it is.
+    """
+    ident = "|".join([str(doc), str(tier), str(benefit), str(period), _amount_text(amount_cny)])
+    digest = hashlib.sha1(ident.encode("utf-8")).hexdigest()[:10]
+    return f"{ident}#{digest}"
+
+
+def with_keys(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    out["key"] = [
+        provision_key(r.doc, r.tier, r.benefit, r.period, r.amount_cny)
+        for r in out[["doc", "tier", "benefit", "period", "amount_cny"]].itertuples()
+    ]
+    return out
+
+
+def empty_decisions() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in DECISION_COLUMNS})
+
+
+def build_queue(candidates: pd.DataFrame, decisions: pd.DataFrame | None = None) -> pd.DataFrame:
+    """A review queue from enriched candidates (PROVISION_COLUMNS or a superset).
+
+    Duplicate candidates (same key) appear once. Candidates already decided are pre-filled with
+    the recorded decision and ``reviewed=True``; their recorded values are shown, not the new
+    extraction's, so re-extraction never silently replaces reviewed content.
+    """
+    decisions = empty_decisions() if decisions is None else decisions
+    cands = with_keys(candidates).drop_duplicates("key", keep="first")
+    queue = cands.reindex(columns=QUEUE_COLUMNS).copy()
+    queue["decision"] = ""
+    queue["reviewed"] = False
+    queue["note"] = ""
+    decided = decisions.set_index("key")
+    for i, key in queue["key"].items():
+        if key in decided.index:
+            dec = decided.loc[key]
+            queue.at[i, "decision"] = dec["decision"]
+            queue.at[i, "reviewed"] = True
+            queue.at[i, "note"] = "" if pd.isna(dec["note"]) else dec["note"]
+            for col in FIELDS:
+                if pd.notna(dec[col]) and dec[col] != "":
+                    queue.at[i, col] = dec[col]
+    return queue.sort_values(["reviewed", "doc", "start"], kind="stable").reset_index(drop=True)
+
+
+def apply_review(queue: pd.DataFrame, decisions: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Record the decisions marked in ``queue`` into the decisions table (returned, new object).
+
+    Rows with an empty decision are left pending. ``correct`` stores the row's values as edited
+    by the analyst; its key stays the candidate's original key, so the correction is found again
+    after re-extraction. ``add`` records a provision the extractor missed (key computed from it).
+    """
+    decisions = empty_decisions() if decisions is None else decisions.copy()
+    missing = [c for c in ("key", "decision", *FIELDS) if c not in queue.columns]
+    if missing:
+        raise TalentbenchError(f"review queue lacks columns: {', '.join(missing)}")
+    marked = queue[queue["decision"].fillna("").astype(str).str.strip() != ""].copy()
+    marked["decision"] = marked["decision"].astype(str).str.strip().str.lower()
+    bad = sorted(set(marked["decision"]) - set(DECISIONS))
+    if bad:
+        raise TalentbenchError(f"unknown review decision(s) {bad}; use one of {list(DECISIONS)}")
+    for i, row in marked.iterrows():
+        if row["decision"] == "add" or pd.isna(row["key"]) or str(row["key"]).strip() == "":
+            marked.at[i, "key"] = provision_key(
+                row["doc"], row["tier"], row["benefit"], row["period"], row["amount_cny"]
+            )
+    if marked["key"].duplicated().any():
+        dup = marked.loc[marked["key"].duplicated(), "key"].iloc[0]
+        raise TalentbenchError(f"the queue decides the same provision twice: {dup}")
+    new = marked.reindex(columns=DECISION_COLUMNS)
+    kept = decisions[~decisions["key"].isin(new["key"])]
+    return pd.concat([kept, new], ignore_index=True)
+
+
+def curated(decisions: pd.DataFrame) -> pd.DataFrame:
+    """Curated provisions: accepted and corrected decisions, with ``review`` filled in."""
+    keep = decisions[decisions["decision"].isin(list(REVIEW_OF))].copy()
+    keep["review"] = keep["decision"].map(REVIEW_OF)
+    return coerce_provisions(keep.reindex(columns=PROVISION_COLUMNS)).reset_index(drop=True)
+
+
+def conflicts(candidates: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
+    """Where a new extraction disagrees with the reviewed record, one row per issue.
+
+    ``kind`` is ``amount_changed`` (same doc/tier/benefit/period as a decided row, new amount),
+    ``no_longer_extracted`` (a decided candidate the extractor no longer finds; the decision
+    still stands) or ``new`` (a candidate nobody has reviewed yet).
+    """
+    cands = with_keys(candidates)
+    decided = decisions[decisions["decision"] != "add"]
+    rows = []
+    slot = ["doc", "tier", "benefit", "period"]
+    decided_slots = decided.set_index(slot)["key"] if len(decided) else pd.Series(dtype=object)
+    for _, c in cands.iterrows():
+        if c["key"] in set(decisions["key"]):
+            continue
+        ident = tuple(c[s] for s in slot)
+        if ident in decided_slots.index:
+            old = decided_slots.loc[[ident]].tolist()
+            rows.append({"kind": "amount_changed", "key": c["key"], "reviewed_key": old[0],
+                         "doc": c["doc"], "evidence": c["evidence"]})
+        else:
+            rows.append({"kind": "new", "key": c["key"], "reviewed_key": None,
+                         "doc": c["doc"], "evidence": c["evidence"]})
+    gone = decided[~decided["key"].isin(cands["key"])]
+    for _, d in gone.iterrows():
+        rows.append({"kind": "no_longer_extracted", "key": d["key"], "reviewed_key": d["key"],
+                     "doc": d["doc"], "evidence": d["evidence"]})
+    return pd.DataFrame(rows, columns=["kind", "key", "reviewed_key", "doc", "evidence"])
+
+
+# --- files at the edges --------------------------------------------------------------------
+
+def write_queue(queue: pd.DataFrame, path: Path) -> Path:
+    """Save a queue (or decisions table) as .csv (UTF-8 with BOM) or .xlsx, atomically."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        data = queue.to_csv(index=False).encode("utf-8-sig")
+    elif suffix == ".xlsx":
+        import io
+
+        buf = io.BytesIO()
+        with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+            queue.to_excel(writer, index=False, sheet_name="review")
+        data = buf.getvalue()
+    else:
+        raise TalentbenchError(f"review files are .csv or .xlsx, not {path.name!r}")
+    atomic_write_bytes(path, data)
+    return path
+
+
+def read_queue(path: Path) -> pd.DataFrame:
+    """Load a queue or decisions file written by :func:`write_queue` (or edited in Excel/WPS)."""
+    if not path.exists():
+        raise TalentbenchError(f"review file not found: {path}")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
+                             encoding="utf-8-sig")
+        elif suffix == ".xlsx":
+            df = pd.read_excel(path, dtype=str, keep_default_na=False, na_values=[""],
+                               engine="openpyxl")
+        else:
+            raise TalentbenchError(f"review files are .csv or .xlsx, not {path.name!r}")
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise TalentbenchError(f"cannot read review file {path}: {exc}") from None
+    if "reviewed" in df.columns:
+        df["reviewed"] = df["reviewed"].fillna("").str.lower().isin(["true", "1"])
+    return df
+
+
+def read_decisions(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        return empty_decisions()
+    df = read_queue(path)
+    missing = [c for c in ("key", "decision") if c not in df.columns]
+    if missing:
+        raise TalentbenchError(f"{path}: not a decisions file (missing {', '.join(missing)})")
+    return df.reindex(columns=DECISION_COLUMNS)

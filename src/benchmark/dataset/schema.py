@@ -1,0 +1,31 @@
+"""Column layouts and vocabularies of the curated dataset tables (kept in one place)."""
+
+from __future__ import annotations
+
+PROVISION_COLUMNS = [
+    "city", "district", "scope", "tier", "benefit", "amount_cny", "amount_max_cny", "period",
+    "duration_months", "is_cap", "source_url", "source_date", "status", "evidence", "doc",
+    "start", "end", "review",
+]
+# The extractor's contract columns (../spec/provisions.md): what any candidate table carries.
+CANDIDATE_COLUMNS = [
+    "doc", "tier", "benefit", "amount_cny", "amount_max_cny", "period", "duration_months",
+    "is_cap", "start", "end", "evidence",
+]
+FEATURE_COLUMNS = [
+    "city", "district", "scope", "feature", "value", "unit", "source_url", "source_date",
+    "status", "evidence", "doc", "start", "end", "review",
+]
+TIERS = (
+    "phd", "postdoc", "master", "bachelor", "college", "vocational", "skilled", "class_A",
+    "class_B", "class_C", "class_D", "class_E", "class_F", "top", "leading", "high_level",
+    "young", "graduate", "any",
+)
+BENEFITS = (
+    "living_allowance", "housing_purchase", "rent_subsidy", "settling_allowance",
+    "talent_allowance", "startup_funding", "research_funding", "employer_reward", "other_cash",
+)
+PERIODS = ("once", "month", "year")
+SCOPES = ("city", "district")
+STATUSES = ("confirmed", "to_check", "old_rule")
+REVIEWS = ("accepted", "corrected")

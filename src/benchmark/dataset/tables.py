@@ -1,0 +1,107 @@
+"""Loading and validating the curated dataset tables shipped as package data.
+
+Unknown values stay missing (NaN / <NA>): a gap in the dataset is never a zero.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from benchmark.dataset.schema import (
+    BENEFITS,
+    FEATURE_COLUMNS,
+    PERIODS,
+    PROVISION_COLUMNS,
+    REVIEWS,
+    SCOPES,
+    STATUSES,
+    TIERS,
+)
+from benchmark.errors import TalentbenchError
+from benchmark.paths import resource
+
+_TEXT = "string"
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise TalentbenchError(f"dataset table not found: {path}")
+    try:
+        # keep_default_na off + explicit "" so that e.g. a district called "NA" is never lost
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise TalentbenchError(f"cannot read {path}: {exc}") from None
+
+
+def _bool(series: pd.Series) -> pd.Series:
+    mapped = series.str.strip().str.lower().map({"true": True, "false": False, "1": True, "0": False})
+    return mapped.astype("boolean")
+
+
+def coerce_provisions(df: pd.DataFrame) -> pd.DataFrame:
+    """Give a provisions table its dtypes: floats for amounts (NaN = unknown), nullable ints."""
+    out = df.copy()
+    for col in PROVISION_COLUMNS:
+        if col not in out.columns:
+            out[col] = pd.NA
+    out = out[PROVISION_COLUMNS]
+    for col in ("amount_cny", "amount_max_cny"):
+        out[col] = pd.to_numeric(out[col], errors="raise").astype("float64")
+    for col in ("duration_months", "start", "end"):
+        out[col] = pd.to_numeric(out[col], errors="raise").astype("Int64")
+    out["is_cap"] = _bool(out["is_cap"].astype(_TEXT)) if out["is_cap"].dtype != bool else out["is_cap"]
+    for col in ("city", "district", "scope", "tier", "benefit", "period", "source_url",
+                "source_date", "status", "evidence", "doc", "review"):
+        out[col] = out[col].astype(_TEXT)
+    return out
+
+
+def validate_provisions(df: pd.DataFrame) -> list[str]:
+    """Problems with a provisions table, one message per problem (empty list = valid)."""
+    problems = []
+    checks = {"tier": TIERS, "benefit": BENEFITS, "period": PERIODS, "scope": SCOPES,
+              "status": STATUSES, "review": REVIEWS}
+    for col, allowed in checks.items():
+        bad = df.loc[~df[col].isin(allowed), col]
+        for i, v in bad.items():
+            problems.append(f"row {i}: {col}={v!r} not in {allowed}")
+    for i, row in df.iterrows():
+        if pd.isna(row["amount_cny"]):
+            problems.append(f"row {i}: amount_cny missing")
+        if pd.isna(row["source_url"]) or not str(row["source_url"]).startswith("http"):
+            problems.append(f"row {i}: a number without a source URL")
+        if row["scope"] == "district" and pd.isna(row["district"]):
+            problems.append(f"row {i}: scope=district but no district")
+        if row["scope"] == "city" and not pd.isna(row["district"]):
+            problems.append(f"row {i}: scope=city but district={row['district']!r}")
+    return problems
+
+
+def load_provisions(path: Path | None = None) -> pd.DataFrame:
+    """The curated provisions table (one row per provision; see resources/dataset/schema.yaml)."""
+    return coerce_provisions(_read_csv(path or resource("dataset", "provisions.csv")))
+
+
+def load_features(path: Path | None = None) -> pd.DataFrame:
+    """Non-monetary features per city (落户, housing, family services, one-stop window)."""
+    path = path or resource("dataset", "features.csv")
+    df = _read_csv(path)
+    for col in FEATURE_COLUMNS:
+        if col not in df.columns:
+            df[col] = pd.NA
+    df = df[FEATURE_COLUMNS]
+    for col in ("start", "end"):
+        df[col] = pd.to_numeric(df[col]).astype("Int64")
+    return df
+
+
+def load_city_stats(path: Path | None = None) -> pd.DataFrame:
+    """City statistics (census 2010/2020 and derived ratios) for the registry cities."""
+    df = _read_csv(path or resource("dataset", "city_stats.csv"))
+    for col in df.columns:
+        if col in ("city", "source", "source_url", "census_code"):
+            continue
+        df[col] = pd.to_numeric(df[col])
+    return df
