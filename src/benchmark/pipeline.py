@@ -112,10 +112,13 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
     ranked = results["city"].tolist()
     excluded = [c for c in benchmarked if c not in set(ranked)]
     indicator_codes = [ind.code for ind in framework.indicators]
-    normalised = coin.data["Normalised"].set_index("uCode")[indicator_codes]
+    # Figures and clusters list cities in rank order.
+    normalised = coin.data["Normalised"].set_index("uCode")[indicator_codes].reindex(ranked)
 
     progress("聚类与同类城市")
-    clusterer = PolicyClusters(n_clusters=config.n_clusters).fit(normalised)
+    # A constant indicator normalises to NaN (COINr does the same) and tells clusters nothing.
+    profile = normalised.dropna(axis=1, how="all")
+    clusterer = PolicyClusters(n_clusters=config.n_clusters).fit(profile)
     results["cluster"] = results["city"].map(clusterer.labels_)
     stats = dataset.load_city_stats().set_index("city")
     context = stats.reindex(ranked)[[c for c in CONTEXT_COLUMNS if c in stats.columns]]
@@ -134,7 +137,7 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
                 normalised, framework.indicator_names(), "城市×指标标准化得分", figdir / "heatmap.png",
                 known=matrix.reindex(ranked).notna())),
             ("图3 政策类型聚类（主成分平面）", figures.cluster_map(
-                normalised, clusterer.labels_, "政策类型聚类", figdir / "clusters.png")),
+                profile, clusterer.labels_, "政策类型聚类", figdir / "clusters.png")),
         ]
 
     progress("写入表格")
@@ -164,7 +167,7 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
             columns={"city": "城市", "peers": "同类城市（人口规模、增长、城镇化最相近）", "distances": "距离"}),
         coverage=coverage,
         excluded=excluded,
-        method=[f"{step}: {params}" for step, params in coin.log] if coin.log else [],
+        method=[f"{entry['step']}: {entry['params']}" for entry in coin.log],
         sources=sources,
         notes=[
             f"数据：{len(provisions)} 条货币类人才政策条目（{provisions['city'].nunique()} 个城市），"

@@ -77,6 +77,7 @@ def _table(df: pd.DataFrame, style: ParagraphStyle, col_widths: list[float] | No
     rows = [[cell(c) for c in df.columns]] + [[cell(v) for v in row] for row in df.itertuples(index=False)]
     table = Table(rows, colWidths=col_widths, repeatRows=1)
     table.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), FONT_NAME),  # else reportlab adds an unembedded Helvetica
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde6f0")),
         ("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#9aa8b5")),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -140,7 +141,7 @@ def write_report(content: ReportContent, path: Path, font: CJKFont) -> Path:
     try:
         doc = SimpleDocTemplate(tmp, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm,
                                 topMargin=16 * mm, bottomMargin=16 * mm, title=content.title,
-                                author="talentbench")
+                                author="talentbench", initialFontName=FONT_NAME)
         doc.build(story, onFirstPage=_footer, onLaterPages=_footer)
         os.replace(tmp, path)
     except BaseException:

@@ -1,0 +1,80 @@
+"""End to end: `talentbench run` on the embedded dataset, outputs read back as a user would."""
+
+import shutil
+import subprocess
+import warnings
+
+import duckdb
+import pandas as pd
+import pytest
+from matplotlib import image as mpimg
+
+from benchmark.pipeline import RunConfig, run
+
+pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("run")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # e.g. "Glyph ... missing from font"
+        outcome = run(RunConfig(workdir=workdir))
+    return workdir, outcome
+
+
+def test_every_ranked_city_and_its_score_are_in_the_pdf_text(result):
+    workdir, outcome = result
+    pdf = workdir / "reports" / "talent_policy_report.pdf"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "城市人才政策比较报告" in text
+    results = outcome.tables["results"]
+    assert len(results) >= 12
+    for row in results.itertuples():
+        assert row.city in text
+    top = results.sort_values("Rank").iloc[0]
+    assert f"{top['TPI']:.1f}" in text  # the ranking table's numbers are real text, not pictures
+
+
+def test_all_pdf_fonts_are_embedded(result):
+    workdir, _ = result
+    listing = subprocess.run(["pdffonts", str(workdir / "reports" / "talent_policy_report.pdf")],
+                             capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    assert listing, "the report uses no font at all"
+    for line in listing:
+        # columns: name type encoding emb sub uni object ID
+        assert line.split()[-5] == "yes", f"font not embedded: {line}"
+
+
+def test_figures_render_as_images(result):
+    workdir, _ = result
+    for name in ("ranking", "heatmap", "clusters"):
+        image = mpimg.imread(workdir / "figures" / f"{name}.png")
+        assert image.shape[0] > 300 and image.shape[1] > 300
+        assert image.std() > 0.05, f"{name}.png is blank"
+
+
+def test_tables_are_in_duckdb_and_parquet(result):
+    workdir, outcome = result
+    processed = workdir / "data" / "processed"
+    with duckdb.connect(str(processed / "talentbench.duckdb"), read_only=True) as con:
+        ranked = con.execute("SELECT city, Rank FROM results ORDER BY Rank").df()
+        n_matrix = con.execute("SELECT count(*) FROM matrix").fetchone()[0]
+    assert ranked["city"].tolist() == outcome.tables["results"].sort_values("Rank")["city"].tolist()
+    assert n_matrix == len(outcome.tables["matrix"])
+    assert pd.read_parquet(processed / "results.parquet").shape == outcome.tables["results"].shape
+
+
+def test_ranks_follow_scores(result):
+    _, outcome = result
+    results = outcome.tables["results"].sort_values("Rank")
+    assert results["TPI"].is_monotonic_decreasing
+    assert results["TPI"].between(0, 100).all()
+
+
+def test_missing_data_is_not_zero_in_the_matrix(result):
+    _, outcome = result
+    matrix = outcome.tables["matrix"].set_index("city")
+    assert matrix.isna().to_numpy().any()
+    assert not (matrix == 0).to_numpy().any()
