@@ -1,0 +1,178 @@
+"""The tier/benefit lexicon: loaded from YAML, checked against its schema, compiled once.
+
+All cues of one kind are compiled into a single alternation with one named group per entry,
+so finding every tier (or benefit) cue in a document is one ``finditer`` over the whole text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from benchmark.errors import TalentbenchError
+from benchmark.paths import resource
+
+TIERS = (
+    "phd", "postdoc", "master", "bachelor", "college", "vocational", "skilled",
+    "class_A", "class_B", "class_C", "class_D", "class_E", "class_F",
+    "top", "leading", "high_level", "young", "graduate", "any",
+)
+TITLE = "title"  # pseudo-tier of the lexicon: professional titles, which produce no record
+BENEFITS = (
+    "living_allowance", "housing_purchase", "rent_subsidy", "settling_allowance",
+    "talent_allowance", "startup_funding", "research_funding", "employer_reward", "other_cash",
+)
+GENERIC_BENEFIT = "_generic"
+
+_REQUIRED_KEYS = {
+    "schema_version": int, "tiers": list, "class_patterns": list, "generic_tiers": list,
+    "degree_ladder": list, "degree_span_suffix": str, "benefits": list,
+    "generic_benefit_patterns": list, "not_provision_patterns": list, "threshold_suffix": str,
+    "period": dict, "cap_before": str, "duration": str,
+}
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Compiled cues. ``tier_re``/``benefit_re`` name the matching entry in ``lastgroup``."""
+
+    tier_re: re.Pattern[str]
+    tier_group: dict[str, str]  # regex group name → tier ("_class" for numbered categories)
+    benefit_re: re.Pattern[str]
+    benefit_group: dict[str, str]  # group name → benefit, or GENERIC_BENEFIT
+    not_provision_re: re.Pattern[str]
+    threshold_re: re.Pattern[str]
+    month_before_re: re.Pattern[str]
+    year_before_re: re.Pattern[str]
+    month_after_re: re.Pattern[str]
+    year_after_re: re.Pattern[str]
+    cap_before_re: re.Pattern[str]
+    duration_re: re.Pattern[str]
+    span_suffix_re: re.Pattern[str]
+    degree_ladder: tuple[str, ...]
+    generic_tiers: frozenset[str]
+    terms: tuple[str, ...]  # plain words of the lexicon, for a jieba user dictionary
+
+
+def _check_schema(data: object, path: Path) -> dict:
+    if not isinstance(data, dict):
+        raise TalentbenchError(f"lexicon {path}: expected a mapping at the top level")
+    for key, kind in _REQUIRED_KEYS.items():
+        if not isinstance(data.get(key), kind):
+            raise TalentbenchError(f"lexicon {path}: key {key!r} missing or not a {kind.__name__}")
+    for entry in data["tiers"]:
+        if entry.get("tier") not in (*TIERS, TITLE) or not entry.get("patterns"):
+            raise TalentbenchError(f"lexicon {path}: bad tier entry {entry!r}")
+    for entry in data["benefits"]:
+        if entry.get("benefit") not in BENEFITS or not entry.get("patterns"):
+            raise TalentbenchError(f"lexicon {path}: bad benefit entry {entry!r}")
+    for tier in [*data["generic_tiers"], *data["degree_ladder"]]:
+        if tier not in TIERS:
+            raise TalentbenchError(f"lexicon {path}: unknown tier {tier!r}")
+    for key in ("month_before", "year_before", "month_after", "year_after"):
+        if not isinstance(data["period"].get(key), str):
+            raise TalentbenchError(f"lexicon {path}: period.{key} missing")
+    return data
+
+
+def _compile(pattern: str, path: Path) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise TalentbenchError(f"lexicon {path}: bad pattern {pattern!r}: {exc}") from exc
+
+
+def _alternation(entries: list[tuple[str, str]], path: Path) -> tuple[re.Pattern[str], dict[str, str]]:
+    parts, groups = [], {}
+    for i, (label, pattern) in enumerate(entries):
+        _compile(pattern, path)  # report a bad pattern by itself, not inside the alternation
+        name = f"g{i}"
+        groups[name] = label
+        # Inner named groups would clash across entries; make them non-capturing here.
+        inner = re.sub(r"\(\?P<[a-z]+>", "(?:", pattern)
+        parts.append(f"(?P<{name}>{inner})")
+    return _compile("|".join(parts), path), groups
+
+
+_PLAIN_WORD = re.compile(r"^[\u4e00-\u9fff]{2,}$")
+
+
+def load_lexicon(path: Path | str | None = None) -> Lexicon:
+    """Read and compile a lexicon file (default: the packaged one)."""
+    path = Path(path) if path else resource("lexicon", "provisions.yaml")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise TalentbenchError(f"cannot read lexicon {path}: {exc}") from exc
+    data = _check_schema(data, path)
+    tier_entries = [(e["tier"], p) for e in data["tiers"] for p in e["patterns"]]
+    # Numbered categories are matched in the same pass, before plain tier words.
+    class_entries = [("_class", p) for p in data["class_patterns"]]
+    tier_re, tier_group = _alternation(class_entries + tier_entries, path)
+    benefit_entries = [(e["benefit"], p) for e in data["benefits"] for p in e["patterns"]]
+    benefit_entries += [(GENERIC_BENEFIT, p) for p in data["generic_benefit_patterns"]]
+    benefit_re, benefit_group = _alternation(benefit_entries, path)
+    period = data["period"]
+    terms = tuple(sorted({p for _, p in tier_entries + benefit_entries if _PLAIN_WORD.match(p)}))
+    return Lexicon(
+        tier_re=tier_re,
+        tier_group=tier_group,
+        benefit_re=benefit_re,
+        benefit_group=benefit_group,
+        not_provision_re=_compile("|".join(f"(?:{p})" for p in data["not_provision_patterns"]), path),
+        threshold_re=_compile(data["threshold_suffix"], path),
+        month_before_re=_compile(f"(?:{period['month_before']})", path),
+        year_before_re=_compile(f"(?:{period['year_before']})", path),
+        month_after_re=_compile(period["month_after"], path),
+        year_after_re=_compile(period["year_after"], path),
+        cap_before_re=_compile(data["cap_before"], path),
+        duration_re=_compile(data["duration"], path),
+        span_suffix_re=_compile(data["degree_span_suffix"], path),
+        degree_ladder=tuple(data["degree_ladder"]),
+        generic_tiers=frozenset(data["generic_tiers"]),
+        terms=terms,
+    )
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    return load_lexicon()
+
+
+_CLASS_PATTERNS_CACHE: dict[str, list[re.Pattern[str]]] = {}
+
+
+def class_tiers(text: str, class_patterns: list[re.Pattern[str]]) -> list[str]:
+    """Tiers named by a numbered-category mention (``B/C/D类`` → class_B, class_C, class_D)."""
+    ordinals = "一二三四五六"
+    arabic = "123456"
+    roman = "ⅠⅡⅢⅣⅤⅥ"
+    for pattern in class_patterns:
+        match = pattern.fullmatch(text)
+        if not match:
+            continue
+        groups = match.groupdict()
+        if groups.get("letters"):
+            return [f"class_{c}" for c in re.findall(r"[A-F]", groups["letters"])]
+        ordinal = groups.get("ordinal")
+        if ordinal:
+            for table in (ordinals, arabic, roman):
+                if ordinal in table:
+                    return [f"class_{'ABCDEF'[table.index(ordinal)]}"]
+    return []
+
+
+@lru_cache(maxsize=1)
+def default_class_patterns() -> list[re.Pattern[str]]:
+    data = yaml.safe_load(resource("lexicon", "provisions.yaml").read_text(encoding="utf-8"))
+    return [re.compile(p) for p in data["class_patterns"]]
+
+
+def jieba_user_dict_lines(lexicon: Lexicon | None = None) -> list[str]:
+    """Lines of a jieba user dictionary holding the lexicon's plain words (high frequency)."""
+    lexicon = lexicon or default_lexicon()
+    return [f"{term} 100000" for term in lexicon.terms]
