@@ -28,7 +28,7 @@ def test_every_command_explains_itself():
     ("args", "content", "message"),
     [
         (["run", "--provisions", "nope.csv"], None, "provisions file not found: nope.csv"),
-        (["run", "--provisions", "bad.csv"], "city,tier\n杭州,bachelor\n", "lacks"),
+        (["run", "--provisions", "bad.csv"], "city,tier\n杭州,bachelor\n", "missing column"),
         (["run", "--provisions", "bad.csv"], b"\xff\xfe\x00garbage", "not UTF-8"),
         (["run", "--spec", "bad.csv"], "steps: [unclosed", "not valid YAML"),
         (["run", "--framework", "missing.yaml"], None, "framework file not found"),

@@ -33,3 +33,20 @@ def test_nearest_peers_on_census_context(shared_data):
     peers = nearest_peers(context, n_peers=2).set_index("city")
     assert "上海市" in peers.loc["北京市", "peers"].split(",")
     assert "北京市" not in peers.loc["北京市", "peers"].split(",")
+
+
+def test_peer_comparison_names_who_outbids_the_focus_city_and_keeps_gaps_unknown():
+    from benchmark.clusters import peer_comparison
+
+    matrix = pd.DataFrame(
+        {"pkg": [40000.0, 130000.0, np.nan, 20000.0], "rent": [np.nan, 30000.0, 72000.0, 10000.0]},
+        index=["杭州", "太原", "武汉", "长沙"],
+    )
+    table = peer_comparison(matrix, "杭州", ["太原", "武汉", "长沙"]).set_index("indicator")
+    assert table.at["pkg", "outbid_by"] == "太原"
+    assert table.at["pkg", "rank_among_peers"] == 2 and table.at["pkg", "n_compared"] == 3
+    assert table.at["pkg", "best_peer"] == "太原"
+    # Hangzhou's rent subsidy is unknown: not ranked, nobody "out-bids" an unknown.
+    assert pd.isna(table.at["rent", "rank_among_peers"]) and table.at["rent", "outbid_by"] == ""
+    with pytest.raises(TalentbenchError):
+        peer_comparison(matrix, "北京", ["太原"])

@@ -32,3 +32,18 @@ def test_bad_frameworks_are_rejected_with_a_reason(tmp_path, text, message):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(TalentbenchError, match=message):
         load_framework(path)
+
+
+def test_thin_indicators_leave_the_index_and_take_empty_pillars_with_them():
+    import numpy as np
+    import pandas as pd
+
+    framework = load_framework()
+    codes = [ind.code for ind in framework.indicators]
+    matrix = pd.DataFrame(1.0, index=list("abcde"), columns=codes)
+    matrix.loc[["a", "b", "c", "d"], ["pkg_top", "max_startup"]] = np.nan  # known for 1 in 5
+    thin = framework.thin_indicators(matrix)
+    assert set(thin) == {"pkg_top", "max_startup"}
+    meta = framework.imeta(exclude=thin)
+    assert "HIGH" not in set(meta["iCode"])  # both HIGH indicators gone, so is the pillar
+    assert set(meta.loc[meta["Level"] == 1, "iCode"]) == set(codes) - set(thin)

@@ -78,3 +78,29 @@ def test_missing_data_is_not_zero_in_the_matrix(result):
     matrix = outcome.tables["matrix"].set_index("city")
     assert matrix.isna().to_numpy().any()
     assert not (matrix == 0).to_numpy().any()
+
+
+def test_a_failed_run_leaves_earlier_outputs_intact(result, tmp_path):
+    workdir, _ = result
+    before = {p: p.read_bytes() for p in (workdir / "data" / "processed").glob("*.parquet")}
+    bad = tmp_path / "provisions.csv"
+    bad.write_text("city,tier\n杭州,bachelor\n", encoding="utf-8")
+    outcome = subprocess.run(["talentbench", "run", "--provisions", str(bad), "--out", str(workdir)],
+                             capture_output=True, text=True)
+    assert outcome.returncode == 2
+    assert {p: p.read_bytes() for p in before} == before
+    assert not list((workdir / "data" / "processed").glob(".*.tmp"))
+
+
+def test_focus_city_report_names_the_peers_that_outbid_it(tmp_path):
+    outcome = subprocess.run(["talentbench", "run", "--focus", "杭州", "--out", str(tmp_path)],
+                             capture_output=True, text=True, timeout=120)
+    assert outcome.returncode == 0, outcome.stderr
+    table = pd.read_parquet(tmp_path / "data" / "processed" / "focus_comparison.parquet")
+    matrix = pd.read_parquet(tmp_path / "data" / "processed" / "matrix.parquet").set_index("city")
+    row = table.set_index("indicator").loc["pkg_bachelor"]
+    for peer in filter(None, row["outbid_by"].split(",")):
+        assert matrix.at[peer, "pkg_bachelor"] > matrix.at["杭州", "pkg_bachelor"]
+    text = subprocess.run(["pdftotext", str(tmp_path / "reports" / "talent_policy_report_杭州.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "杭州与同类城市逐项比较" in text

@@ -87,3 +87,32 @@ def nearest_peers(context: pd.DataFrame, n_peers: int = 3) -> pd.DataFrame:
         rows.append({"city": city, "peers": ",".join(p for p, _ in pairs),
                      "distances": ",".join(f"{d:.2f}" for _, d in pairs)})
     return pd.DataFrame(rows)
+
+
+def peer_comparison(matrix: pd.DataFrame, focus: str, peers: list[str]) -> pd.DataFrame:
+    """Where ``focus`` stands against ``peers`` on each indicator, in the matrix's own units.
+
+    One row per indicator: the focus city's value, the peers' median, the best peer and its
+    value, the focus city's rank among the cities with a known value, and the peers that
+    out-bid it. Unknown values stay unknown: they are neither ranked nor counted as lower.
+    """
+    if focus not in matrix.index:
+        raise TalentbenchError(f"{focus} is not in the matrix")
+    peers = [p for p in peers if p in matrix.index and p != focus]
+    rows = []
+    for indicator in matrix.columns:
+        own = matrix.at[focus, indicator]
+        others = matrix.loc[peers, indicator].dropna()
+        best = others.idxmax() if len(others) else None
+        known = pd.concat([others, pd.Series({focus: own})]).dropna()
+        rows.append({
+            "indicator": indicator,
+            "focus_value": own,
+            "peer_median": others.median() if len(others) else np.nan,
+            "best_peer": best,
+            "best_value": others.max() if len(others) else np.nan,
+            "rank_among_peers": int(known.rank(ascending=False, method="min")[focus]) if pd.notna(own) else None,
+            "n_compared": len(known),
+            "outbid_by": ",".join(others[others > own].sort_values(ascending=False).index) if pd.notna(own) else "",
+        })
+    return pd.DataFrame(rows)

@@ -50,6 +50,7 @@ class Framework:
     indicators: tuple[Indicator, ...]
     horizon_months: int = 36
     default_months: int = 12
+    min_coverage: float = 0.0
     source: str = field(default="", compare=False)
 
     def indicator_names(self) -> dict[str, str]:
@@ -60,17 +61,30 @@ class Framework:
         names[self.index_code] = self.index_name
         return names | self.indicator_names()
 
-    def imeta(self) -> pd.DataFrame:
-        """The framework as a COINr iMeta table (Level 1 = indicators, 2 = pillars, 3 = index)."""
+    def thin_indicators(self, matrix: pd.DataFrame) -> list[str]:
+        """Indicators known for fewer than ``min_coverage`` of the matrix's cities.
+
+        Imputation can fill a few gaps honestly, not a column that is mostly guesses.
+        """
+        coverage = matrix[[ind.code for ind in self.indicators]].notna().mean()
+        return coverage[coverage < self.min_coverage].index.tolist()
+
+    def imeta(self, exclude: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
+        """The framework as a COINr iMeta table (Level 1 = indicators, 2 = pillars, 3 = index).
+
+        ``exclude`` leaves indicators out; a pillar left with no indicator goes too.
+        """
+        kept = [ind for ind in self.indicators if ind.code not in set(exclude)]
         rows = [
             {"Level": 1, "iCode": ind.code, "iName": ind.name, "Direction": ind.direction,
              "Weight": ind.weight, "Parent": ind.pillar, "Type": "Indicator"}
-            for ind in self.indicators
+            for ind in kept
         ]
         rows += [
             {"Level": 2, "iCode": p.code, "iName": p.name, "Direction": 1, "Weight": p.weight,
              "Parent": self.index_code, "Type": "Aggregate"}
             for p in self.pillars.itertuples()
+            if any(ind.pillar == p.code for ind in kept)
         ]
         rows.append({"Level": 3, "iCode": self.index_code, "iName": self.index_name,
                      "Direction": 1, "Weight": 1.0, "Parent": None, "Type": "Aggregate"})
@@ -141,5 +155,6 @@ def load_framework(path: Path | str | None = None) -> Framework:
         indicators=tuple(indicators),
         horizon_months=int(valuation.get("horizon_months", 36)),
         default_months=int(valuation.get("default_months", 12)),
+        min_coverage=float(raw.get("min_coverage", 0.0)),
         source=str(path),
     )

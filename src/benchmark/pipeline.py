@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from benchmark.clusters import PolicyClusters, nearest_peers
+from benchmark.clusters import PolicyClusters, nearest_peers, peer_comparison
 from benchmark.errors import TalentbenchError
 from benchmark.fonts import find_cjk_font
 from benchmark.framework import Framework, load_framework
@@ -33,6 +33,7 @@ class RunConfig:
     spec_path: Path | None = None
     n_clusters: int | str = "auto"
     n_peers: int = 3
+    focus: str | None = None
 
 
 @dataclass
@@ -69,15 +70,64 @@ def read_provisions_csv(path: Path) -> pd.DataFrame:
     return validate_provisions(table, where=str(path))
 
 
+LEVEL_NAMES = {"municipality": "直辖市", "sub_provincial": "副省级城市",
+               "provincial_capital": "省会城市", "prefecture": "地级市"}
+STEP_NAMES = {"denominate": "分母化", "impute": "缺失值插补", "screen": "数据充足性筛选",
+              "treat": "异常值处理", "normalise": "标准化", "weight": "权重", "aggregate": "加权汇总"}
+
+
 def _ranking_display(results: pd.DataFrame, framework: Framework, counts: pd.Series) -> pd.DataFrame:
     names = framework.node_names()
-    pillar_codes = list(framework.pillars["code"])
+    pillar_codes = [c for c in framework.pillars["code"] if c in results.columns]
     shown = results[["Rank", "city", framework.index_code, *pillar_codes, "cluster"]].copy()
     shown["n_provisions"] = shown["city"].map(counts).fillna(0).astype(int)
     for column in [framework.index_code, *pillar_codes]:
         shown[column] = shown[column].round(1)
     return shown.rename(columns={"Rank": "排名", "city": "城市", **names, "cluster": "聚类组",
                                  "n_provisions": "条目数"})
+
+
+def _coverage_display(coverage: pd.DataFrame) -> pd.DataFrame:
+    shown = coverage[["city", "province", "level", "n_provisions", "n_features", "n_sources",
+                      "latest_source_date"]].copy()
+    shown["level"] = shown["level"].map(LEVEL_NAMES).fillna(shown["level"])
+    return shown.rename(columns={"city": "城市", "province": "省份", "level": "级别",
+                                 "n_provisions": "货币条目", "n_features": "非货币特征",
+                                 "n_sources": "来源数", "latest_source_date": "最新来源日期"})
+
+
+def _yuan(value: float) -> str:
+    if pd.isna(value):
+        return "无数据"
+    return f"{value / 10000:,.1f}万元" if value >= 10000 else f"{value:,.0f}"
+
+
+def _focus_display(table: pd.DataFrame, framework: Framework) -> pd.DataFrame:
+    names = framework.indicator_names()
+    counts = {ind.code for ind in framework.indicators if ind.measure.startswith("count")}
+
+    def fmt(code: str, value: float) -> str:
+        return ("无数据" if pd.isna(value) else f"{value:.0f}") if code in counts else _yuan(value)
+
+    rows = []
+    for r in table.itertuples():
+        rows.append({
+            "指标": names[r.indicator],
+            "本市": fmt(r.indicator, r.focus_value),
+            "同类城市中位数": fmt(r.indicator, r.peer_median),
+            "最高同类城市": f"{r.best_peer}（{fmt(r.indicator, r.best_value)}）" if isinstance(r.best_peer, str) else "无数据",
+            "本市位次": "—" if pd.isna(r.rank_among_peers) else f"{int(r.rank_among_peers)}/{r.n_compared}",
+            "高于本市的同类城市": r.outbid_by or "—",
+        })
+    return pd.DataFrame(rows)
+
+
+def _peers_for(focus: str, peers: pd.DataFrame | None, clusters: pd.Series) -> list[str]:
+    if peers is not None and focus in set(peers["city"]):
+        return peers.set_index("city").at[focus, "peers"].split(",")
+    if focus in clusters.index:  # no census context: fall back to the same policy cluster
+        return [c for c in clusters.index[clusters == clusters[focus]] if c != focus]
+    return []
 
 
 def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> RunResult:
@@ -100,18 +150,25 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
     if unknown:
         raise TalentbenchError(f"provisions name cities not in the registry: {', '.join(unknown)}")
     benchmarked = [c for c in cities["city"] if c in set(provisions["city"])]
+    if config.focus and config.focus not in set(cities["city"]):
+        raise TalentbenchError(f"unknown city {config.focus!r}: not in the peer-city registry "
+                               "(see `talentbench dataset summary`)")
+    if config.focus and config.focus not in benchmarked:
+        raise TalentbenchError(f"no provisions are known for {config.focus}, so it cannot be compared "
+                               "(see `talentbench dataset summary`)")
 
     progress("构建城市×指标矩阵")
     matrix, provenance = build_matrix(provisions, framework, benchmarked)
+    thin = framework.thin_indicators(matrix)
+    indicator_codes = [ind.code for ind in framework.indicators if ind.code not in thin]
 
     progress("计算综合指数")
-    idata = matrix.reset_index().rename(columns={"city": "uCode"})
+    idata = matrix[indicator_codes].reset_index().rename(columns={"city": "uCode"})
     idata.insert(1, "uName", idata["uCode"])
-    coin = CompositeIndex(idata, framework.imeta()).build(spec)
+    coin = CompositeIndex(idata, framework.imeta(exclude=thin)).build(spec)
     results = coin.results.rename(columns={"uCode": "city"}).drop(columns=["uName"], errors="ignore")
     ranked = results["city"].tolist()
     excluded = [c for c in benchmarked if c not in set(ranked)]
-    indicator_codes = [ind.code for ind in framework.indicators]
     # Figures and clusters list cities in rank order.
     normalised = coin.data["Normalised"].set_index("uCode")[indicator_codes].reindex(ranked)
 
@@ -121,8 +178,11 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
     clusterer = PolicyClusters(n_clusters=config.n_clusters).fit(profile)
     results["cluster"] = results["city"].map(clusterer.labels_)
     stats = dataset.load_city_stats().set_index("city")
-    context = stats.reindex(ranked)[[c for c in CONTEXT_COLUMNS if c in stats.columns]]
+    context = stats.reindex(benchmarked)[[c for c in CONTEXT_COLUMNS if c in stats.columns]]
     peers = nearest_peers(context, n_peers=config.n_peers) if len(context.dropna()) > config.n_peers else None
+    focus_table = None
+    if config.focus:
+        focus_table = peer_comparison(matrix, config.focus, _peers_for(config.focus, peers, clusterer.labels_))
 
     progress("绘制图表")
     figdir = config.workdir / "figures"
@@ -135,7 +195,7 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
                 results, framework.index_code, f"{framework.index_name}排名", figdir / "ranking.png")),
             ("图2 城市×指标标准化得分", figures.indicator_heatmap(
                 normalised, framework.indicator_names(), "城市×指标标准化得分", figdir / "heatmap.png",
-                known=matrix.reindex(ranked).notna())),
+                known=matrix.reindex(ranked)[indicator_codes].notna())),
             ("图3 政策类型聚类（主成分平面）", figures.cluster_map(
                 profile, clusterer.labels_, "政策类型聚类", figdir / "clusters.png")),
         ]
@@ -152,29 +212,41 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
     }
     if peers is not None:
         tables["peers"] = peers
+    if focus_table is not None:
+        tables["focus_comparison"] = focus_table.assign(focus=config.focus)
     outputs = write_tables(tables, config.workdir / "data" / "processed")
 
     progress("生成PDF报告")
     counts = provisions.groupby("city").size()
     sources = (provisions.dropna(subset=["source_url"]).groupby(["city", "source_url"]).size()
                .rename("条目数").reset_index().rename(columns={"city": "城市", "source_url": "官方来源"}))
+    names = framework.indicator_names()
+    method = [f"{STEP_NAMES.get(e['step'], e['step'])}（{e['step']}）：{e['params']}" for e in coin.log]
+    if thin:
+        method.insert(0, f"数据覆盖不足 {framework.min_coverage:.0%} 城市、未纳入指数的指标："
+                         + "、".join(names[c] for c in thin))
+    title = "城市人才政策比较报告" + (f"：{config.focus}与同类城市" if config.focus else "")
     content = ReportContent(
-        title="城市人才政策比较报告",
+        title=title,
         subtitle=f"{framework.index_name} · {len(ranked)} 个城市参与排名",
         ranking=_ranking_display(results, framework, counts),
         figures=figure_paths,
+        focus=None if focus_table is None else _focus_display(focus_table, framework),
+        focus_city=config.focus,
         peers=None if peers is None else peers.rename(
             columns={"city": "城市", "peers": "同类城市（人口规模、增长、城镇化最相近）", "distances": "距离"}),
-        coverage=coverage,
+        coverage=_coverage_display(coverage),
         excluded=excluded,
-        method=[f"{entry['step']}: {entry['params']}" for entry in coin.log],
+        method=method,
         sources=sources,
         notes=[
             f"数据：{len(provisions)} 条货币类人才政策条目（{provisions['city'].nunique()} 个城市），"
             "每条均附官方来源链接与原文证据。",
             "金额为政策文本所载上限；按月/按年发放者按所述期限折算（最长三年）。",
+            "“无数据”表示来源未能证实，不等于没有该项政策。",
         ],
     )
-    outputs["report"] = write_report(content, config.workdir / "reports" / "talent_policy_report.pdf", font)
+    report_name = f"talent_policy_report_{config.focus}.pdf" if config.focus else "talent_policy_report.pdf"
+    outputs["report"] = write_report(content, config.workdir / "reports" / report_name, font)
     outputs.update({Path(p).stem: p for _, p in figure_paths})
     return RunResult(tables=tables, outputs=outputs)

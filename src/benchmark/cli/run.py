@@ -22,7 +22,9 @@ from benchmark.paths import workdir
                    "or $TALENTBENCH_HOME).")
 @click.option("--clusters", "n_clusters", default="auto", show_default=True,
               help="Number of policy clusters, or 'auto' to choose by silhouette.")
-def run_command(provisions_path, framework_path, spec_path, out_dir, n_clusters) -> None:
+@click.option("--focus", metavar="CITY",
+              help="A city to compare item by item with its peer cities (同类城市), e.g. 杭州.")
+def run_command(provisions_path, framework_path, spec_path, out_dir, n_clusters, focus) -> None:
     """Run the whole benchmark: provisions -> matrix -> index -> clusters -> figures -> PDF.
 
     Works offline on the embedded peer-city dataset. Tables go to data/processed/ (Parquet and
@@ -41,12 +43,13 @@ def run_command(provisions_path, framework_path, spec_path, out_dir, n_clusters)
         framework_path=framework_path,
         spec_path=spec_path,
         n_clusters=n_clusters if n_clusters == "auto" else int(n_clusters),
+        focus=focus,
     )
     console = Console(stderr=True)
     started = time.perf_counter()
     with console.status("talentbench run") as status:
         def progress(stage: str) -> None:
-            console.log(stage)
+            console.print(f"[{time.perf_counter() - started:5.1f}s] {stage}", highlight=False)
             status.update(f"talentbench run: {stage}")
 
         result = run(config, progress)

@@ -40,6 +40,8 @@ class ReportContent:
     subtitle: str
     ranking: pd.DataFrame  # display-ready columns, one row per ranked city
     figures: list[tuple[str, Path]]  # (caption, png)
+    focus: pd.DataFrame | None = None  # the focus city against its peers, one row per indicator
+    focus_city: str | None = None
     peers: pd.DataFrame | None = None
     coverage: pd.DataFrame | None = None
     excluded: list[str] = field(default_factory=list)
@@ -104,6 +106,11 @@ def write_report(content: ReportContent, path: Path, font: CJKFont) -> Path:
     """Render ``content`` to ``path`` (written to a temporary file, then renamed)."""
     _register(font)
     s = _styles()
+    numerals = iter("一二三四五六七八九十")
+
+    def heading(text: str) -> Paragraph:
+        return Paragraph(f"{next(numerals)}、{text}", s["h1"])
+
     width = A4[0] - 36 * mm
     story: list = [
         Spacer(1, 60 * mm),
@@ -115,21 +122,28 @@ def write_report(content: ReportContent, path: Path, font: CJKFont) -> Path:
         Spacer(1, 30 * mm),
         *[Paragraph(note, s["body"]) for note in content.notes],
         PageBreak(),
-        Paragraph("一、综合排名", s["h1"]),
+        heading("综合排名"),
         _table(content.ranking, s["small"]),
     ]
     if content.excluded:
         story += [Spacer(1, 4 * mm), Paragraph(
             "数据不足未参与排名的城市（缺口不等于零，见数据覆盖表）：" + "、".join(content.excluded), s["body"])]
-    story.append(Paragraph("二、图表", s["h1"]))
+    if content.focus is not None:
+        behind = content.focus[content.focus["高于本市的同类城市"] != "—"]
+        story += [heading(f"{content.focus_city}与同类城市逐项比较"),
+                  Paragraph(f"在 {len(content.focus)} 项指标中，{content.focus_city}有 {len(behind)} 项"
+                            "被至少一个同类城市超过" + ("：" + "、".join(behind["指标"]) if len(behind) else "")
+                            + "。", s["body"]),
+                  Spacer(1, 3 * mm), _table(content.focus, s["small"])]
+    story.append(heading("图表"))
     for caption, figure in content.figures:
         story += [_image(figure, width, 200 * mm), Paragraph(caption, s["caption"]), Spacer(1, 6 * mm)]
     if content.peers is not None and len(content.peers):
-        story += [Paragraph("三、同类城市", s["h1"]), _table(content.peers, s["small"])]
+        story += [heading("同类城市"), _table(content.peers, s["small"])]
     if content.coverage is not None and len(content.coverage):
-        story += [Paragraph("四、数据覆盖", s["h1"]), _table(content.coverage, s["small"])]
+        story += [heading("数据覆盖"), _table(content.coverage, s["small"])]
     if content.method:
-        story += [Paragraph("五、方法说明", s["h1"])]
+        story += [heading("方法说明")]
         story += [Paragraph(f"• {line}", s["body"]) for line in content.method]
     if content.sources is not None and len(content.sources):
         story += [PageBreak(), Paragraph("附录：政策来源", s["h1"]),
