@@ -1,3 +1,142 @@
-"""`talentbench` subcommands for this area (filled in by its stage)."""
+"""`talentbench dataset ...`: the embedded peer-city dataset and the review workflow.
 
-commands: list = []
+    talentbench dataset summary [--format table|csv|json]
+    talentbench dataset queue CANDIDATES --corpus DIR -o queue.xlsx [--decisions FILE]
+    talentbench dataset apply-review QUEUE [--decisions FILE] [--out provisions.csv]
+    talentbench dataset conflicts CANDIDATES --corpus DIR [--decisions FILE]
+    talentbench dataset curate [--shared DIR]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from benchmark.paths import workdir
+
+FORMATS = click.Choice(["table", "csv", "json"])
+
+
+def _default_decisions() -> Path:
+    return workdir() / "data" / "review" / "review_decisions.csv"
+
+
+def _enriched_candidates(candidates_path: Path, corpus: Path | None):
+    from benchmark.dataset import curate
+    from benchmark.dataset.review import read_candidates
+
+    cands = read_candidates(candidates_path)
+    if corpus is None:
+        from benchmark.dataset.schema import PROVISION_COLUMNS
+
+        return cands.reindex(columns=PROVISION_COLUMNS)
+    texts = curate.read_corpus(corpus)
+    unknown = sorted(set(cands["doc"]) - set(texts))
+    if unknown:
+        from benchmark.errors import TalentbenchError
+
+        raise TalentbenchError(f"candidates name documents not in {corpus}: {', '.join(unknown[:5])}")
+    return curate.enrich(curate.locate_offsets(cands, texts), texts)
+
+
+@click.group("dataset")
+def dataset_group() -> None:
+    """The embedded peer-city dataset: coverage, review queue, curation."""
+
+
+@dataset_group.command("summary")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+def summary(fmt: str) -> None:
+    """One row per registry city: province, level, provisions, features, sources, latest date."""
+    from benchmark.dataset import coverage
+
+    table = coverage()
+    if fmt == "csv":
+        click.echo(table.to_csv(index=False), nl=False)
+    elif fmt == "json":
+        click.echo(table.to_json(orient="records", force_ascii=False, indent=1))
+    else:
+        click.echo(table.to_string(index=False))
+
+
+@dataset_group.command("queue")
+@click.argument("candidates", type=click.Path(path_type=Path))
+@click.option("--corpus", type=click.Path(path_type=Path),
+              help="Folder of the documents the candidates were extracted from (adds city, "
+                   "source URL, date and status to each candidate).")
+@click.option("-o", "--out", "out", type=click.Path(path_type=Path), required=True,
+              help="Queue file to write: .xlsx or .csv (opens cleanly in Excel/WPS).")
+@click.option("--decisions", type=click.Path(path_type=Path),
+              help="Decisions recorded so far (default: data/review/review_decisions.csv).")
+def queue(candidates: Path, corpus: Path | None, out: Path, decisions: Path | None) -> None:
+    """Turn extraction output into a review queue: mark each row accept / correct / reject."""
+    from benchmark.dataset.review import build_queue, read_decisions, write_queue
+
+    cands = _enriched_candidates(candidates, corpus)
+    q = build_queue(cands, read_decisions(decisions or _default_decisions()))
+    write_queue(q, out)
+    pending = int((~q["reviewed"]).sum())
+    click.echo(f"{len(q)} candidates, {pending} to review, {len(q) - pending} already reviewed -> {out}")
+
+
+@dataset_group.command("apply-review")
+@click.argument("queue_file", type=click.Path(path_type=Path))
+@click.option("--decisions", type=click.Path(path_type=Path),
+              help="Decisions file to update (default: data/review/review_decisions.csv).")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Curated provisions CSV to write (default: data/review/provisions_curated.csv).")
+def apply_review_command(queue_file: Path, decisions: Path | None, out: Path | None) -> None:
+    """Record the decisions marked in a queue and write the curated provisions table."""
+    from benchmark.dataset.build import write_csv
+    from benchmark.dataset.review import (
+        apply_review,
+        curated,
+        read_decisions,
+        read_queue,
+        write_queue,
+    )
+
+    decisions = decisions or _default_decisions()
+    out = out or decisions.parent / "provisions_curated.csv"
+    q = read_queue(queue_file)
+    updated = apply_review(q, read_decisions(decisions))
+    table = curated(updated)
+    write_queue(updated, decisions)
+    write_csv(table, out)
+    counts = updated["decision"].value_counts().to_dict()
+    click.echo(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "no decisions")
+    click.echo(f"decisions -> {decisions}\ncurated provisions ({len(table)} rows) -> {out}")
+
+
+@dataset_group.command("conflicts")
+@click.argument("candidates", type=click.Path(path_type=Path))
+@click.option("--corpus", type=click.Path(path_type=Path))
+@click.option("--decisions", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+def conflicts_command(candidates: Path, corpus: Path | None, decisions: Path | None, fmt: str) -> None:
+    """List where a new extraction disagrees with reviewed rows (reviewed rows are kept)."""
+    from benchmark.dataset.review import conflicts, read_decisions
+
+    table = conflicts(_enriched_candidates(candidates, corpus),
+                      read_decisions(decisions or _default_decisions()))
+    if fmt == "csv":
+        click.echo(table.to_csv(index=False), nl=False)
+    elif fmt == "json":
+        click.echo(table.to_json(orient="records", force_ascii=False, indent=1))
+    else:
+        click.echo(table.to_string(index=False) if len(table) else "no conflicts")
+
+
+@dataset_group.command("curate")
+@click.option("--shared", type=click.Path(path_type=Path), required=True,
+              help="The shared material folder (policy_corpus/, gold/, census csv, xlsx).")
+def curate_command(shared: Path) -> None:
+    """Rebuild the embedded dataset tables from the material and the recorded review decisions."""
+    from benchmark.dataset.build import build_all
+
+    for name, (path, n) in build_all(shared).items():
+        click.echo(f"{name}: {n} rows -> {path}")
+
+
+commands = [dataset_group]

@@ -14,6 +14,7 @@ from benchmark.dataset.tables import (
     load_city_stats,
     load_features,
     load_provisions,
+    provision_problems,
     validate_provisions,
 )
 
@@ -26,6 +27,7 @@ __all__ = [
     "load_city_stats",
     "load_features",
     "load_provisions",
+    "provision_problems",
     "validate_provisions",
 ]
 

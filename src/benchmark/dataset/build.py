@@ -8,7 +8,7 @@ import pandas as pd
 
 from benchmark.dataset import curate
 from benchmark.dataset.review import read_decisions
-from benchmark.dataset.tables import validate_provisions
+from benchmark.dataset.tables import provision_problems
 from benchmark.errors import TalentbenchError
 from benchmark.paths import resource
 from benchmark.store import atomic_write_bytes
@@ -29,7 +29,7 @@ def build_provisions(shared: Path) -> pd.DataFrame:
     gold_docs = {p.name[: -len(".jsonl")] for p in (shared / "gold").glob("*.jsonl")}
     decisions = read_decisions(resource("dataset", "review_decisions.csv"))
     table = curate.curate_provisions(cands, decisions, texts, auto_accept_docs=gold_docs)
-    problems = validate_provisions(table)
+    problems = provision_problems(table)
     if problems:
         raise TalentbenchError("curated provisions invalid:\n" + "\n".join(problems[:20]))
     return table

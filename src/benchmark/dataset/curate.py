@@ -119,12 +119,25 @@ def resolve_decisions(
     for _, d in decisions.iterrows():
         key = d.get("key")
         if not _filled(key):
-            key = provision_key(d["doc"], d["tier"], d["benefit"], d["period"], d["amount_cny"])
-        if by_key is not None and key in by_key.index:
+            key = provision_key(d["doc"], d["tier"], d["benefit"], d["period"], d["amount_cny"],
+                                d.get("district"))
+        moved = _filled(d.get("start")) or _filled(d.get("evidence"))
+        if by_key is not None and key in by_key.index and not moved:
             base = by_key.loc[key].to_dict()
+        elif by_key is not None and key in by_key.index:
+            # the analyst moved the evidence: read its provenance again at the new place
+            cand = by_key.loc[[key]].reset_index(drop=True)
+            for col in ("evidence", "start", "end"):
+                if _filled(d.get(col)):
+                    cand.at[0, col] = int(float(d[col])) if col != "evidence" else d[col]
+            if not _filled(d.get("start")):
+                cand.at[0, "start"] = cand.at[0, "end"] = None
+                cand = locate_offsets(cand, texts)
+            base = enrich(cand, texts).iloc[0].to_dict()
         else:
-            cand = pd.DataFrame([{c: d.get(c) for c in CANDIDATE_COLUMNS}])
-            for col in ("amount_cny", "amount_max_cny"):
+            cand = pd.DataFrame([{c: d.get(c) if _filled(d.get(c)) else None
+                                  for c in CANDIDATE_COLUMNS}])
+            for col in ("amount_cny", "amount_max_cny", "start", "end"):
                 cand[col] = pd.to_numeric(cand[col])
             cand = locate_offsets(cand, texts)
             if pd.isna(cand.at[0, "start"]):
@@ -135,6 +148,10 @@ def resolve_decisions(
         row = {"key": key, "decision": d["decision"], "note": d.get("note")}
         for col in FIELDS:
             row[col] = d[col] if _filled(d.get(col)) else base.get(col)
+        if _filled(d.get("source_url")) and not _filled(d.get("source_date")):
+            # a source chosen by the analyst carries the date the document gives for it
+            text = texts.get(row["doc"])
+            row["source_date"] = pv.source_date(text, row["source_url"]) if text else None
         for col in ("district", "amount_max_cny", "duration_months", "source_date"):
             # an explicit "-" clears a value the candidate had (e.g. a district on a city row)
             if row[col] == "-":

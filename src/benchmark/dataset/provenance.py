@@ -16,7 +16,8 @@ HEADING_RE = re.compile(r"^(#{1,6})\s+(.*)$", re.MULTILINE)
 DATE_RE = re.compile(r"(20\d\d)\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})")
 # Dates embedded in official URL paths: /art/2025/3/10/art_..., /t20250310_..., /202503/...
 URL_DATE_RES = (
-    re.compile(r"/art/(20\d\d)/(\d{1,2})/(\d{1,2})/"),
+    re.compile(r"/(?:art|doc)/(20\d\d)/(\d{1,2})/(\d{1,2})/"),
+    re.compile(r"/(20\d\d)(\d\d)(\d\d)/"),
     re.compile(r"[/_]t?(20\d\d)(\d\d)(\d\d)_"),
     re.compile(r"/(20\d\d)-(\d\d)-(\d\d)/"),
 )
@@ -119,9 +120,9 @@ def iso_date(match: re.Match) -> str | None:
 
 
 def date_in(s: str) -> str | None:
-    """The last YYYY-MM-DD-like date written in ``s`` (titles end with the publication date)."""
+    """The first YYYY-MM-DD-like date written in ``s`` (a title's publication date comes first)."""
     found = [d for d in (iso_date(m) for m in DATE_RE.finditer(s)) if d]
-    return found[-1] if found else None
+    return found[0] if found else None
 
 
 def url_date(url: str) -> str | None:
@@ -166,7 +167,12 @@ def locate_source(text: str, start: int, end: int) -> tuple[str | None, str]:
             break
         if _is_source_list(sec):
             break
-        urls = [u for u in find_urls(text, sec.start, sec.end) if is_official(u[0]) and not _is_entry(text, u[1])]
+        # URLs of this section, but not those inside a sibling subsection (they cite other claims)
+        siblings = [c for c in secs if c.level > sec.level and sec.start <= c.start < sec.end
+                    and not (c.start <= start < c.end)]
+        urls = [u for u in find_urls(text, sec.start, sec.end)
+                if is_official(u[0]) and not _is_entry(text, u[1])
+                and not any(c.start <= u[1] < c.end for c in siblings)]
         if urls:
             def distance(item: tuple[str, int]) -> int:
                 off = item[1]

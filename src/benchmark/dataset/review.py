@@ -39,21 +39,30 @@ def _amount_text(value: object) -> str:
     return f"{float(value):.0f}"
 
 
-def provision_key(doc: str, tier: str, benefit: str, period: str, amount_cny: object) -> str:
+def provision_key(
+    doc: str, tier: str, benefit: str, period: str, amount_cny: object, district: object = None
+) -> str:
     """Stable identity of a provision: what the evaluation matches on, independent of offsets.
 
-    Readable prefix plus a short hash, so a spreadsheet user can still see what it is.
+    The district joins the identity when the candidate names one (a district-level document
+    states the same amount for several districts). Readable prefix plus a short hash, so a
+    spreadsheet user can still see what it is.
     """
-    ident = "|".join([str(doc), str(tier), str(benefit), str(period), _amount_text(amount_cny)])
+    parts = [str(doc), str(tier), str(benefit), str(period), _amount_text(amount_cny)]
+    if isinstance(district, str) and district.strip():
+        parts.append(district.strip())
+    ident = "|".join(parts)
     digest = hashlib.sha1(ident.encode("utf-8")).hexdigest()[:10]
     return f"{ident}#{digest}"
 
 
 def with_keys(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
+    districts = out["district"] if "district" in out.columns else pd.Series(None, index=out.index)
     out["key"] = [
-        provision_key(r.doc, r.tier, r.benefit, r.period, r.amount_cny)
-        for r in out[["doc", "tier", "benefit", "period", "amount_cny"]].itertuples()
+        provision_key(r.doc, r.tier, r.benefit, r.period, r.amount_cny, d)
+        for r, d in zip(out[["doc", "tier", "benefit", "period", "amount_cny"]].itertuples(),
+                        districts, strict=True)
     ]
     return out
 
@@ -107,7 +116,8 @@ def apply_review(queue: pd.DataFrame, decisions: pd.DataFrame | None = None) -> 
     for i, row in marked.iterrows():
         if row["decision"] == "add" or pd.isna(row["key"]) or str(row["key"]).strip() == "":
             marked.at[i, "key"] = provision_key(
-                row["doc"], row["tier"], row["benefit"], row["period"], row["amount_cny"]
+                row["doc"], row["tier"], row["benefit"], row["period"], row["amount_cny"],
+                row.get("district"),
             )
     if marked["key"].duplicated().any():
         dup = marked.loc[marked["key"].duplicated(), "key"].iloc[0]
@@ -203,3 +213,30 @@ def read_decisions(path: Path) -> pd.DataFrame:
     if missing:
         raise TalentbenchError(f"{path}: not a decisions file (missing {', '.join(missing)})")
     return df.reindex(columns=DECISION_COLUMNS)
+
+
+def read_candidates(path: Path) -> pd.DataFrame:
+    """Candidate provisions from `talentbench extract` output (.csv, .jsonl, .parquet or .xlsx)."""
+    from benchmark.dataset.schema import CANDIDATE_COLUMNS
+
+    if not path.exists():
+        raise TalentbenchError(f"candidates file not found: {path}")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".jsonl":
+            df = pd.read_json(path, lines=True, dtype=False)
+        elif suffix == ".parquet":
+            df = pd.read_parquet(path)
+        elif suffix in (".csv", ".xlsx"):
+            df = read_queue(path)
+        else:
+            raise TalentbenchError(f"candidates are .csv, .jsonl, .parquet or .xlsx, not {path.name!r}")
+    except (ValueError, OSError) as exc:
+        raise TalentbenchError(f"cannot read candidates {path}: {str(exc).splitlines()[0]}") from None
+    missing = [c for c in CANDIDATE_COLUMNS if c not in df.columns and c not in ("start", "end")]
+    if missing:
+        raise TalentbenchError(f"{path.name}: not a candidate table (missing {', '.join(missing)})")
+    for col in ("amount_cny", "amount_max_cny", "duration_months", "start", "end"):
+        if col in df.columns:
+            df[col] = pd.to_numeric(df[col], errors="coerce")
+    return df

@@ -12,8 +12,8 @@ import pandas as pd
 
 CENSUS_SOURCE = "第六次、第七次全国人口普查公报（城市汇编，见 shared/data/census_city_2010_2020.csv）"
 STAT_COLUMNS = [
-    "city", "census_code", "population_2020", "population_2010", "population_growth_2010_2020",
-    "urbanisation_2020", "urbanisation_2010", "household_size_2020", "sex_ratio_2020",
+    "city", "census_code", "popu_2020", "popu_2010", "popu_growth",
+    "urbanisation", "urbanisation_2010", "household_size_2020", "sex_ratio_2020",
     "age_0_14_2020", "age_15_59_2020", "age_60_plus_2020", "age_65_plus_2020",
     "age_15_59_change_2010_2020", "source",
 ]
@@ -23,7 +23,8 @@ def city_stats(cities: pd.DataFrame, census: pd.DataFrame) -> pd.DataFrame:
     """One row per registry city: population, growth, urbanisation and age structure.
 
     ``cities`` needs city and census_code; ``census`` is the shared census table.
-    Growth and urbanisation are fractions (0.12 = 12 %); age shares are percentages as published.
+    Column names follow the census table (``popu_2020``); ``popu_growth`` is 2010→2020 growth and
+    ``urbanisation`` the 2020 urban share. Growth and urbanisation are fractions (0.12 = 12 %); age shares are percentages as published.
     """
     c = census.rename(columns={"city": "census_city"})
     c["city_code"] = c["city_code"].astype(str)
@@ -33,10 +34,10 @@ def city_stats(cities: pd.DataFrame, census: pd.DataFrame) -> pd.DataFrame:
         c, left_on="census_code", right_on="city_code", how="left"
     )
     out = pd.DataFrame({"city": merged["city"], "census_code": merged["census_code"]})
-    out["population_2020"] = merged["popu_2020"]
-    out["population_2010"] = merged["popu_2010"]
-    out["population_growth_2010_2020"] = merged["popu_2020"] / merged["popu_2010"] - 1
-    out["urbanisation_2020"] = merged["popu_urban_2020"] / merged["popu_2020"]
+    out["popu_2020"] = merged["popu_2020"]
+    out["popu_2010"] = merged["popu_2010"]
+    out["popu_growth"] = merged["popu_2020"] / merged["popu_2010"] - 1
+    out["urbanisation"] = merged["popu_urban_2020"] / merged["popu_2020"]
     out["urbanisation_2010"] = merged["popu_urban_2010"] / merged["popu_2010"]
     out["household_size_2020"] = merged["household_2020"]
     out["sex_ratio_2020"] = merged["male_female_2020"]
@@ -45,6 +46,11 @@ def city_stats(cities: pd.DataFrame, census: pd.DataFrame) -> pd.DataFrame:
     out["age_60_plus_2020"] = merged["age_60_2020"]
     out["age_65_plus_2020"] = merged["age_65_2020"]
     out["age_15_59_change_2010_2020"] = merged["age_15_59_2020"] - merged["age_15_59_2010"]
+    for col in ("popu_2020", "popu_2010"):
+        out[col] = out[col].round().astype("Int64")
+    for col in ("popu_growth", "urbanisation", "urbanisation_2010"):
+        out[col] = out[col].round(6)
+    out["age_15_59_change_2010_2020"] = out["age_15_59_change_2010_2020"].round(2)
     out["source"] = np.where(merged["popu_2020"].notna(), CENSUS_SOURCE, None)
     return out[STAT_COLUMNS]
 

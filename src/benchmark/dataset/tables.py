@@ -51,15 +51,15 @@ def coerce_provisions(df: pd.DataFrame) -> pd.DataFrame:
         out[col] = pd.to_numeric(out[col], errors="raise").astype("float64")
     for col in ("duration_months", "start", "end"):
         out[col] = pd.to_numeric(out[col], errors="raise").astype("Int64")
-    out["is_cap"] = _bool(out["is_cap"].astype(_TEXT)) if out["is_cap"].dtype != bool else out["is_cap"]
+    out["is_cap"] = _bool(out["is_cap"].astype(_TEXT).str.replace(".0", "", regex=False))
     for col in ("city", "district", "scope", "tier", "benefit", "period", "source_url",
                 "source_date", "status", "evidence", "doc", "review"):
         out[col] = out[col].astype(_TEXT)
     return out
 
 
-def validate_provisions(df: pd.DataFrame) -> list[str]:
-    """Problems with a provisions table, one message per problem (empty list = valid)."""
+def provision_problems(df: pd.DataFrame) -> list[str]:
+    """Problems with a (coerced) provisions table, one message per problem (empty = valid)."""
     problems = []
     checks = {"tier": TIERS, "benefit": BENEFITS, "period": PERIODS, "scope": SCOPES,
               "status": STATUSES, "review": REVIEWS}
@@ -77,6 +77,26 @@ def validate_provisions(df: pd.DataFrame) -> list[str]:
         if row["scope"] == "city" and not pd.isna(row["district"]):
             problems.append(f"row {i}: scope=city but district={row['district']!r}")
     return problems
+
+
+def validate_provisions(df: pd.DataFrame, where: str = "provisions") -> pd.DataFrame:
+    """The table with its dtypes, or a TalentbenchError naming the first problems found.
+
+    Checks the columns, the vocabularies (tier, benefit, period, scope, status, review), that
+    every amount has an official source URL, and that scope and district agree.
+    """
+    missing = [c for c in PROVISION_COLUMNS if c not in df.columns]
+    if missing:
+        raise TalentbenchError(f"{where}: missing column(s) {', '.join(missing)}")
+    try:
+        table = coerce_provisions(df)
+    except (ValueError, TypeError) as exc:
+        raise TalentbenchError(f"{where}: {str(exc).splitlines()[0]}") from None
+    problems = provision_problems(table)
+    if problems:
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        raise TalentbenchError(f"{where}: " + "; ".join(problems[:3]) + more)
+    return table
 
 
 def load_provisions(path: Path | None = None) -> pd.DataFrame:
