@@ -1,0 +1,412 @@
+"""The crawl: entry points -> list pages -> talent-policy articles -> attachments.
+
+One asyncio event loop drives every host. Each host has its own queue of pages and its own
+worker(s), so politeness (interval, concurrency, robots.txt Crawl-delay) is decided per host
+and a slow or broken portal never holds up the others. Every fetch, refusal and failure
+becomes one manifest row in the raw store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import random
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pandas as pd
+
+from benchmark.errors import TalentbenchError
+from benchmark.raw_store import RawStore, sha256_hex, utc_now, validator_headers
+from benchmark.sources.fetcher import Fetcher, FetchResult
+from benchmark.sources.links import LinkRules, extract_links
+from benchmark.sources.ratelimit import HostLimiter
+from benchmark.sources.registry import EntryPoint, allowed_hosts
+from benchmark.sources.robots import RobotsRules
+from benchmark.sources.settings import CrawlSettings
+from benchmark.sources.urls import host_key, origin
+
+_FLUSH_EVERY = 200  # manifest rows buffered before one transaction writes them
+LISTING_ROLES = ("entry", "section", "list")
+
+
+@dataclass(frozen=True)
+class CrawlItem:
+    url: str
+    city: str
+    kind: str
+    role: str  # entry | section | list | article | attachment
+    depth: int
+    parent_url: str | None = None
+    anchor_text: str | None = None
+    list_pages: int = 0  # pagination pages walked to reach this listing
+
+
+@dataclass
+class CrawlSummary:
+    """What a crawl did, for the CLI summary and for tests."""
+
+    run_id: str
+    outcomes: collections.Counter = field(default_factory=collections.Counter)
+    failed: collections.Counter = field(default_factory=collections.Counter)
+    skipped: collections.Counter = field(default_factory=collections.Counter)
+    blocked: collections.Counter = field(default_factory=collections.Counter)
+    wire_bytes: int = 0
+    new_bytes: int = 0
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    seconds: float = 0.0
+
+    def add(self, row: dict[str, Any]) -> None:
+        outcome = row["outcome"]
+        self.outcomes[outcome] += 1
+        reason = row.get("reason") or "-"
+        if outcome == "failed":
+            self.failed[reason] += 1
+        elif outcome == "skipped":
+            self.skipped[reason] += 1
+        elif outcome == "blocked_robots":
+            self.blocked[reason] += 1
+        self.wire_bytes += int(row.get("wire_bytes") or 0)
+
+    def lines(self) -> list[str]:
+        o = self.outcomes
+        fetched = o["stored"] + o["unchanged"]
+        lines = [
+            f"crawl {self.run_id} in {self.seconds:.1f} s: fetched {fetched} "
+            f"({o['stored']} new or changed, {o['unchanged']} unchanged), {o['failed']} failed, "
+            f"{o['blocked_robots']} blocked by robots.txt, {o['skipped']} skipped",
+            f"transferred {self.wire_bytes:,} bytes; {self.new_bytes:,} bytes of new content stored",
+        ]
+        for title, counter in (("failed", self.failed), ("blocked", self.blocked), ("skipped", self.skipped)):
+            if counter:
+                detail = ", ".join(f"{reason} {n}" for reason, n in counter.most_common())
+                lines.append(f"  {title}: {detail}")
+        return lines
+
+
+ProgressCallback = Callable[[int, int, str], None]  # (done, discovered, url)
+
+
+class Crawler:
+    """Crawl registry entry points into a :class:`RawStore`.
+
+    Parameters are data, the work happens in :meth:`run`: the same crawler object can be
+    run again for an incremental crawl (conditional GETs against what the store holds).
+
+    ``max_age`` skips (without any request) URLs fetched successfully more recently than
+    that, which is how an interrupted crawl resumes cheaply; ``None`` revalidates everything.
+    """
+
+    def __init__(
+        self,
+        store: RawStore,
+        settings: CrawlSettings | None = None,
+        rules: LinkRules | None = None,
+        *,
+        max_age: timedelta | None = None,
+        progress: ProgressCallback | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        seed: int | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings or CrawlSettings.load()
+        self.rules = rules or LinkRules.load()
+        self.max_age = max_age
+        self.progress = progress
+        self.transport = transport
+        self.seed = seed
+
+    # ------------------------------------------------------------------ public
+    def run(self, entries: Iterable[EntryPoint]) -> CrawlSummary:
+        entries = list(entries)
+        if not entries:
+            raise TalentbenchError("nothing to crawl: no entry points selected")
+        return asyncio.run(self._crawl(entries))
+
+    # ------------------------------------------------------------------- setup
+    async def _crawl(self, entries: list[EntryPoint]) -> CrawlSummary:
+        self.run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+        self.summary = CrawlSummary(run_id=self.run_id)
+        self.allow = allowed_hosts(entries, self.settings.extra_hosts)
+        self.any_allowed = frozenset().union(*self.allow.values())
+        self.known = self._load_validators()
+        self.seen: set[str] = set()
+        self.queues: dict[str, collections.deque[CrawlItem]] = {}
+        self.workers: dict[str, int] = collections.defaultdict(int)
+        self.pages_per_host: collections.Counter = collections.Counter()
+        self.robots: dict[str, RobotsRules] = {}
+        self.robots_locks: dict[str, asyncio.Lock] = collections.defaultdict(asyncio.Lock)
+        self.rows: list[dict[str, Any]] = []
+        self.pending = 0
+        self.done = 0
+        self.finished = asyncio.Event()
+        self.tasks: set[asyncio.Task] = set()
+        defaults = self.settings.defaults
+        self.agent = defaults.user_agent_header
+        self.limiter = HostLimiter(defaults.total_concurrency)
+        client = httpx.AsyncClient(
+            headers={
+                "User-Agent": self.agent,
+                "Accept": "text/html,application/xhtml+xml,application/pdf,*/*;q=0.8",
+                "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5",
+            },
+            follow_redirects=False,  # every hop is checked against allow-list and robots.txt
+            trust_env=False,  # no proxies or netrc from the environment
+            transport=self.transport,
+            limits=httpx.Limits(
+                max_connections=defaults.total_concurrency,
+                max_keepalive_connections=defaults.total_concurrency,
+            ),
+        )
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        self.fetcher = Fetcher(client, self.limiter, self.settings, random.Random(self.seed))
+        try:
+            for entry in entries:
+                self._enqueue(
+                    CrawlItem(url=entry.url, city=entry.city, kind=entry.kind, role="entry", depth=0)
+                )
+            if self.pending:
+                await self.finished.wait()
+        finally:
+            for task in self.tasks:
+                task.cancel()
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+            await client.aclose()
+            self._flush()
+            self.summary.seconds = loop.time() - started
+        return self.summary
+
+    def _load_validators(self) -> dict[str, dict[str, Any]]:
+        frame = self.store.validators()
+        return {row["url"]: row for row in frame.to_dict("records")}
+
+    # --------------------------------------------------------------- frontier
+    def _enqueue(self, item: CrawlItem) -> None:
+        if item.url in self.seen:
+            return
+        self.seen.add(item.url)
+        host = host_key(item.url)
+        if host not in self.allow.get(item.city, ()):
+            # Recorded, never requested: the registry's domains are the only ones we visit.
+            self._record(item, outcome="skipped", reason="off_allowlist")
+            return
+        policy = self.settings.for_host(host)
+        if self.pages_per_host[host] >= policy.max_pages_per_host:
+            self._record(item, outcome="skipped", reason="max_pages_per_host")
+            return
+        self.pages_per_host[host] += 1
+        self.limiter.configure(host, policy.host_interval_seconds, policy.host_concurrency)
+        self.queues.setdefault(host, collections.deque()).append(item)
+        self.pending += 1
+        while self.workers[host] < policy.host_concurrency:
+            self.workers[host] += 1
+            task = asyncio.get_running_loop().create_task(self._host_worker(host))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+
+    async def _host_worker(self, host: str) -> None:
+        queue = self.queues[host]
+        try:
+            while queue:
+                item = queue.popleft()
+                try:
+                    await self._process(item)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - one bad page must not stop the crawl
+                    self._record(item, outcome="failed", reason=f"internal_error: {type(exc).__name__}")
+                finally:
+                    self.pending -= 1
+                    self.done += 1
+                    if self.progress:
+                        self.progress(self.done, self.done + self.pending, item.url)
+                    if self.pending == 0:
+                        self.finished.set()
+        finally:
+            self.workers[host] -= 1
+
+    # ------------------------------------------------------------------ a page
+    async def _process(self, item: CrawlItem) -> None:
+        refusal = await self._robots_refusal(item.url, item.city)
+        if refusal is not None:
+            self._record(item, outcome=refusal[0], reason=refusal[1])
+            return
+        previous = self.known.get(item.url)
+        if previous is not None and self._fresh(previous):
+            body = self._stored_body(previous["sha256"])
+            self._record(item, outcome="skipped", reason="fresh", sha256=previous["sha256"])
+            if body is not None:
+                self._discover(item, body, previous.get("final_url") or item.url, previous.get("content_type"))
+            return
+        conditional = {}
+        if previous is not None and self.store.has(previous["sha256"]):
+            conditional = validator_headers(previous["etag"], previous["last_modified"])
+        result = await self.fetcher.fetch(
+            item.url, conditional, guard=lambda url: self._guard(url, item.city)
+        )
+        body = await self._settle(item, result, previous)
+        if body is not None:
+            self._discover(item, body, result.final_url or item.url, result.content_type or (previous or {}).get("content_type"))
+
+    def _fresh(self, previous: dict[str, Any]) -> bool:
+        if self.max_age is None or previous.get("fetched_at") is None:
+            return False
+        fetched = pd.Timestamp(previous["fetched_at"])
+        fetched = fetched.tz_localize("UTC") if fetched.tzinfo is None else fetched
+        return datetime.now(UTC) - fetched.to_pydatetime() < self.max_age
+
+    def _stored_body(self, sha256: str | None) -> bytes | None:
+        if not sha256 or not self.store.has(sha256):
+            return None
+        return self.store.read(sha256)
+
+    async def _settle(
+        self, item: CrawlItem, result: FetchResult, previous: dict[str, Any] | None
+    ) -> bytes | None:
+        """Store and record one fetch; return the body to scan for links (if any)."""
+        fields = _result_fields(result)
+        if result.outcome == "body":
+            body = result.body or b""
+            digest = sha256_hex(body)
+            if previous is not None and previous["sha256"] == digest and self.store.has(digest):
+                self._record(item, outcome="unchanged", sha256=digest, size=len(body), **fields)
+            else:
+                # Writing (and fsync-ing) a body is blocking disk I/O: keep it off the loop.
+                await asyncio.to_thread(self.store.put, body)
+                self.summary.new_bytes += len(body)
+                self._record(item, outcome="stored", sha256=digest, size=len(body), **fields)
+            return body
+        if result.outcome == "not_modified":
+            body = self._stored_body(previous["sha256"]) if previous else None
+            if body is None:
+                self._record(item, outcome="failed", reason="not_modified_without_copy", **fields)
+                return None
+            # A 304 may omit validators; keep the ones we sent so the next crawl can send them.
+            fields["etag"] = fields["etag"] or previous.get("etag")
+            fields["last_modified"] = fields["last_modified"] or previous.get("last_modified")
+            fields["content_type"] = fields["content_type"] or previous.get("content_type")
+            self._record(
+                item, outcome="unchanged", sha256=previous["sha256"], size=len(body), **fields
+            )
+            return body
+        self._record(item, outcome=result.outcome, reason=result.reason, **fields)
+        return None
+
+    def _discover(self, item: CrawlItem, body: bytes, base_url: str, content_type: str | None) -> None:
+        if item.role == "attachment" or not _looks_like_html(body, content_type):
+            return
+        policy = self.settings.for_host(host_key(item.url))
+        if len(body) > policy.link_scan_max_bytes:
+            return
+        from_role = "listing" if item.role in LISTING_ROLES else "article"
+        for link, role in self.rules.follow(extract_links(body, base_url, content_type), from_role):
+            if role == "pagination":
+                if item.list_pages + 1 > policy.max_list_pages:
+                    continue
+                child = CrawlItem(
+                    url=link.url, city=item.city, kind=item.kind, role="list", depth=item.depth,
+                    parent_url=item.url, anchor_text=link.text, list_pages=item.list_pages + 1,
+                )
+            else:
+                depth = item.depth + 1
+                # Attachments are leaves: always take them from a page we chose to read.
+                if role != "attachment" and depth > policy.max_depth:
+                    continue
+                child = CrawlItem(
+                    url=link.url, city=item.city, kind=item.kind, role=role, depth=depth,
+                    parent_url=item.url, anchor_text=link.text,
+                )
+            self._enqueue(child)
+
+    # ----------------------------------------------------- allow-list, robots
+    async def _guard(self, url: str, city: str) -> tuple[str, str] | None:
+        """Refusal for a redirect target: off the city's allow-list or disallowed by robots.txt."""
+        if host_key(url) not in self.allow.get(city, ()):
+            return ("failed", "off_allowlist")
+        return await self._robots_refusal(url, city)
+
+    async def _robots_refusal(self, url: str, city: str) -> tuple[str, str] | None:
+        rules = await self._robots_for(url, city)
+        if rules.can_fetch(url, self.agent):
+            return None
+        return ("blocked_robots", rules.block_reason())
+
+    async def _robots_for(self, url: str, city: str) -> RobotsRules:
+        host = host_key(url)
+        async with self.robots_locks[host]:
+            if host in self.robots:
+                return self.robots[host]
+            robots_url = origin(url) + "/robots.txt"
+            item = CrawlItem(url=robots_url, city=city, kind="robots", role="robots", depth=0)
+            previous = self.known.get(robots_url)
+            conditional = validator_headers(previous["etag"], previous["last_modified"]) if previous else {}
+
+            async def same_crawl_hosts(target: str) -> tuple[str, str] | None:
+                return None if host_key(target) in self.any_allowed else ("failed", "off_allowlist")
+
+            result = await self.fetcher.fetch(robots_url, conditional, guard=same_crawl_hosts)
+            body = await self._settle(item, result, previous)
+            status = 200 if body is not None else result.status
+            if result.outcome == "failed" and result.reason in ("off_allowlist", "redirect_loop"):
+                status = None
+            rules = RobotsRules.from_fetch(status, body)
+            delay = rules.crawl_delay(self.agent)
+            if delay:
+                policy = self.settings.for_host(host)
+                self.limiter.slow_down(host, min(delay, policy.max_crawl_delay_seconds))
+            self.robots[host] = rules
+            return rules
+
+    # ---------------------------------------------------------------- manifest
+    def _record(self, item: CrawlItem, **fields: Any) -> None:
+        row = {
+            "run_id": self.run_id,
+            "url": item.url,
+            "city": item.city,
+            "kind": item.kind,
+            "role": item.role,
+            "depth": item.depth,
+            "parent_url": item.parent_url,
+            "anchor_text": item.anchor_text,
+            "fetched_at": utc_now(),
+            **fields,
+        }
+        self.rows.append(row)
+        self.summary.add(row)
+        if len(self.rows) >= _FLUSH_EVERY:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.rows:
+            rows, self.rows = self.rows, []
+            self.store.record_many(rows)
+
+
+def _result_fields(result: FetchResult) -> dict[str, Any]:
+    headers = result.headers or {}
+    return {
+        "final_url": result.final_url,
+        "status": result.status,
+        "content_type": headers.get("content-type"),
+        "etag": headers.get("etag"),
+        "last_modified": headers.get("last-modified"),
+        "headers": headers or None,
+        "wire_bytes": result.wire_bytes,
+        "elapsed_ms": round(result.elapsed_ms, 1),
+    }
+
+
+def _looks_like_html(body: bytes, content_type: str | None) -> bool:
+    if content_type:
+        kind = content_type.split(";", 1)[0].strip().lower()
+        if kind in ("text/html", "application/xhtml+xml"):
+            return True
+        if kind not in ("", "text/plain", "application/octet-stream"):
+            return False
+    head = body[:1024].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head

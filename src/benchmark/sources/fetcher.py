@@ -1,0 +1,272 @@
+"""One polite, defensive HTTP GET: retries, backoff, redirects checked hop by hop, size cap.
+
+The fetcher never raises for anything a server can do; every way a fetch can go wrong comes
+back as a :class:`FetchResult` with a short machine-readable ``reason``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import httpx
+
+from benchmark.sources.ratelimit import HostLimiter
+from benchmark.sources.settings import CrawlSettings, FetchPolicy
+from benchmark.sources.urls import host_key, normalize_url
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
+
+# Decides whether a URL may be requested: None, or (outcome, reason) to refuse it.
+Guard = Callable[[str], Awaitable[tuple[str, str] | None]]
+
+
+@dataclass
+class FetchResult:
+    url: str
+    outcome: str  # body | not_modified | failed | blocked_robots | skipped
+    final_url: str | None = None
+    status: int | None = None
+    reason: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+    wire_bytes: int = 0
+    elapsed_ms: float = 0.0
+    attempts: int = 0
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")
+
+
+class _TransientError(Exception):
+    """A failure worth retrying (timeout, reset, truncation)."""
+
+    def __init__(self, reason: str, wire_bytes: int = 0) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.wire_bytes = wire_bytes
+
+
+class _PermanentError(Exception):
+    def __init__(self, reason: str, status: int | None = None, wire_bytes: int = 0) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.wire_bytes = wire_bytes
+
+
+@dataclass
+class _Response:
+    status: int
+    headers: dict[str, str]
+    body: bytes | None
+    wire_bytes: int
+
+
+@dataclass
+class _Attempts:
+    """What the retry loop ended with: a response, or the last failure's reason."""
+
+    response: _Response | None
+    reason: str | None
+    status: int | None
+    attempts: int
+    wire_bytes: int
+
+
+def _header_bytes(response: httpx.Response) -> int:
+    return sum(len(k) + len(v) + 4 for k, v in response.headers.raw) + 17
+
+
+def _network_reason(exc: httpx.HTTPError) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return "timeout"
+    if isinstance(exc, httpx.ConnectError):
+        return "connect_error"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        message = str(exc).lower()
+        return "truncated" if "incomplete" in message or "message body" in message else "connection_reset"
+    if isinstance(exc, httpx.ReadError | httpx.WriteError):
+        return "connection_reset"
+    if isinstance(exc, httpx.DecodingError):
+        return "decoding_error"
+    return "network_error"
+
+
+def _retry_after(headers: dict[str, str], cap: float) -> float | None:
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return min(max(float(value), 0.0), cap)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return min(max((when - datetime.now(UTC)).total_seconds(), 0.0), cap)
+
+
+class Fetcher:
+    """GETs through a shared httpx client under the host limiter's politeness rules."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        limiter: HostLimiter,
+        settings: CrawlSettings,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.client = client
+        self.limiter = limiter
+        self.settings = settings
+        self.rng = rng or random.Random()
+
+    async def fetch(
+        self, url: str, headers: dict[str, str] | None = None, guard: Guard | None = None
+    ) -> FetchResult:
+        """GET ``url``, following redirects only to URLs ``guard`` accepts."""
+        started = time.monotonic()
+        chain = [url]
+        current = url
+        wire = 0
+        attempts = 0
+        policy = self.settings.for_host(host_key(url))
+        result: FetchResult
+        while True:
+            policy = self.settings.for_host(host_key(current))
+            outcome = await self._get_with_retries(current, headers or {}, policy)
+            attempts += outcome.attempts
+            wire += outcome.wire_bytes
+            response = outcome.response
+            if response is None:
+                result = FetchResult(
+                    url=url, outcome="failed", final_url=current, status=outcome.status,
+                    reason=outcome.reason,
+                )
+                break
+            status = response.status
+            if status in REDIRECT_STATUSES:
+                target = normalize_url(response.headers.get("location", ""), current)
+                refusal = None
+                if target is None:
+                    refusal = ("failed", "bad_redirect")
+                elif target in chain:
+                    refusal = ("failed", "redirect_loop")
+                elif len(chain) > policy.max_redirects:
+                    refusal = ("failed", "too_many_redirects")
+                elif guard is not None:
+                    refusal = await guard(target)
+                if refusal is not None:
+                    outcome, why = refusal
+                    # a redirect we will not follow: the allow-list or robots.txt said no
+                    result = FetchResult(
+                        url=url, outcome=outcome, final_url=target or current, status=status,
+                        reason=why, headers=response.headers,
+                    )
+                    break
+                chain.append(target)
+                current = target
+                continue
+            if status == 304:
+                result = FetchResult(
+                    url=url, outcome="not_modified", final_url=current, status=status,
+                    headers=response.headers,
+                )
+            elif 200 <= status < 300:
+                result = FetchResult(
+                    url=url, outcome="body", final_url=current, status=status,
+                    headers=response.headers, body=response.body or b"",
+                )
+            else:
+                result = FetchResult(
+                    url=url, outcome="failed", final_url=current, status=status,
+                    reason=f"http_{status}", headers=response.headers,
+                )
+            break
+        result.wire_bytes = wire
+        result.attempts = attempts
+        result.elapsed_ms = (time.monotonic() - started) * 1000
+        return result
+
+    async def _get_with_retries(
+        self, url: str, headers: dict[str, str], policy: FetchPolicy
+    ) -> _Attempts:
+        wire = 0
+        reason: str | None = None
+        status: int | None = None
+        host = host_key(url)
+        for attempt in range(policy.max_retries + 1):
+            wait: float | None = None
+            try:
+                async with self.limiter.slot(host):
+                    response = await asyncio.wait_for(
+                        self._get_once(url, headers, policy), timeout=policy.max_fetch_seconds
+                    )
+            except TimeoutError:
+                reason, status = "timeout", None
+            except _TransientError as exc:
+                reason, status = exc.reason, None
+                wire += exc.wire_bytes
+            except _PermanentError as exc:
+                wire += exc.wire_bytes
+                return _Attempts(None, exc.reason, exc.status, attempt + 1, wire)
+            else:
+                wire += response.wire_bytes
+                if response.status not in RETRY_STATUSES:
+                    return _Attempts(response, None, response.status, attempt + 1, wire)
+                reason, status = f"http_{response.status}", response.status
+                wait = _retry_after(response.headers, policy.backoff_max_seconds)
+            if attempt < policy.max_retries:
+                if wait is None:
+                    base = min(policy.backoff_seconds * 2**attempt, policy.backoff_max_seconds)
+                    wait = base * self.rng.uniform(0.5, 1.0)  # jitter spreads retries out
+                await asyncio.sleep(wait)
+        return _Attempts(None, reason, status, policy.max_retries + 1, wire)
+
+    async def _get_once(self, url: str, headers: dict[str, str], policy: FetchPolicy) -> _Response:
+        timeout = httpx.Timeout(
+            policy.read_timeout_seconds, connect=policy.connect_timeout_seconds
+        )
+        try:
+            request = self.client.build_request("GET", url, headers=headers, timeout=timeout)
+            response = await self.client.send(request, stream=True)
+        except httpx.InvalidURL:
+            raise _PermanentError("bad_url") from None
+        except httpx.UnsupportedProtocol:
+            raise _PermanentError("bad_url") from None
+        except httpx.HTTPError as exc:
+            raise _TransientError(_network_reason(exc)) from None
+        head = _header_bytes(response)
+        response_headers = {k.lower(): v for k, v in response.headers.multi_items()}
+        try:
+            status = response.status_code
+            if status in REDIRECT_STATUSES or status == 304 or status >= 400:
+                # Nothing in these bodies is kept; don't spend bandwidth on them.
+                return _Response(status, response_headers, None, head)
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > policy.max_body_bytes:
+                raise _PermanentError("too_large", status, head)
+            chunks: list[bytes] = []
+            size = 0
+            # aiter_bytes yields *decoded* bytes, so a gzip bomb hits the cap as it inflates.
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > policy.max_body_bytes:
+                    raise _PermanentError("too_large", status, head + response.num_bytes_downloaded)
+                chunks.append(chunk)
+            return _Response(status, response_headers, b"".join(chunks), head + response.num_bytes_downloaded)
+        except httpx.HTTPError as exc:
+            raise _TransientError(_network_reason(exc), head + response.num_bytes_downloaded) from None
+        finally:
+            await response.aclose()

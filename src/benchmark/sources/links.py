@@ -1,0 +1,181 @@
+"""Finding the links worth following on a portal page: decoding, extraction, keyword rules."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import charset_normalizer
+import lxml.etree
+import lxml.html
+import yaml
+
+from benchmark.errors import TalentbenchError
+from benchmark.paths import resource
+from benchmark.sources.urls import extension, normalize_url
+
+# Chinese portals label GB18030 pages as gb2312 or gbk; gb18030 decodes all of them.
+_CHARSET_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030"}
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-]+)""", re.I)
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([a-zA-Z0-9_\-]+)", re.I)
+
+
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    name = name.strip().lower()
+    name = _CHARSET_ALIASES.get(name, name)
+    try:
+        "".encode(name)
+    except LookupError:
+        return None
+    return name
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> str:
+    """Text of an HTML body, whatever the portal did or did not declare.
+
+    Order: a declaration that actually decodes (header, then <meta>), a BOM, strict UTF-8,
+    strict GB18030 (the usual undeclared case on Chinese portals), statistical detection,
+    and finally UTF-8 with replacement characters. Never raises.
+    """
+    if body.startswith(b"\xef\xbb\xbf"):
+        return body[3:].decode("utf-8", errors="replace")
+    header = _HEADER_CHARSET.search(content_type or "")
+    meta = _META_CHARSET.search(body[:4096])
+    for declared in (header.group(1) if header else None, meta.group(1).decode() if meta else None):
+        codec = _codec(declared)
+        if codec:
+            try:
+                return body.decode(codec)
+            except UnicodeDecodeError:
+                continue  # a wrong declaration is common; fall through to detection
+    for codec in ("utf-8", "gb18030"):
+        try:
+            return body.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    best = charset_normalizer.from_bytes(body[:200_000]).best()
+    if best is not None and best.encoding:
+        return body.decode(best.encoding, errors="replace")
+    return body.decode("utf-8", errors="replace")
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    text: str
+
+
+def extract_links(body: bytes, base_url: str, content_type: str | None = None) -> list[Link]:
+    """Absolute links (a/area href, frame/iframe src) with their visible text, in page order."""
+    text = decode_html(body, content_type)
+    if not text.strip():
+        return []
+    try:
+        # no_network and no entity resolution: a hostile page cannot make the parser fetch or expand.
+        parser = lxml.html.HTMLParser(no_network=True, remove_comments=True, huge_tree=False)
+        root = lxml.html.document_fromstring(text, parser=parser)
+    except (lxml.etree.ParserError, ValueError):
+        return []
+    base = base_url
+    for element in root.iter("base"):
+        href = element.get("href")
+        if href:
+            base = normalize_url(href, base_url) or base_url
+            break
+    links: list[Link] = []
+    for element in root.iter("a", "area", "iframe", "frame"):
+        raw = element.get("href") if element.tag in ("a", "area") else element.get("src")
+        if not raw:
+            continue
+        scheme = raw.strip().split(":", 1)[0].lower() if ":" in raw else ""
+        url = normalize_url(raw, base)
+        if url is None:
+            if scheme:
+                links.append(Link(url=raw.strip(), text=""))  # kept so rules can report it
+            continue
+        label = " ".join(
+            part for part in (element.text_content(), element.get("title") or "") if part
+        )
+        links.append(Link(url=url, text=re.sub(r"\s+", " ", label).strip()))
+    return links
+
+
+@dataclass(frozen=True)
+class LinkRules:
+    """Keyword and section rules (``resources/crawl/rules.yaml``) deciding what to follow."""
+
+    keywords: tuple[str, ...]
+    exclude_keywords: tuple[str, ...]
+    sections: tuple[str, ...]
+    pagination_text: tuple[str, ...]
+    pagination_url_patterns: tuple[str, ...]
+    attachment_extensions: tuple[str, ...]
+    skip_schemes: tuple[str, ...]
+    skip_url_patterns: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        try:
+            object.__setattr__(
+                self, "_pagination_re", [re.compile(p, re.I) for p in self.pagination_url_patterns]
+            )
+            object.__setattr__(self, "_skip_re", [re.compile(p, re.I) for p in self.skip_url_patterns])
+        except re.error as exc:
+            raise TalentbenchError(f"bad pattern in crawl rules: {exc}") from None
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> LinkRules:
+        path = path or resource("crawl", "rules.yaml")
+        try:
+            raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise TalentbenchError(f"cannot read crawl rules {path}: {exc}") from None
+        names = [f for f in cls.__dataclass_fields__]
+        unknown = set(raw) - set(names)
+        missing = set(names) - set(raw)
+        if unknown or missing:
+            raise TalentbenchError(
+                f"crawl rules {path}: unknown {sorted(unknown)}, missing {sorted(missing)}"
+            )
+        return cls(**{n: tuple(str(v) for v in (raw[n] or [])) for n in names})
+
+    # The role a link would have: 'attachment', 'pagination', 'article', 'section' or None.
+    def classify(self, link: Link, from_role: str) -> str | None:
+        scheme = link.url.split(":", 1)[0].lower()
+        if scheme in self.skip_schemes or scheme not in ("http", "https"):
+            return None
+        if any(p.search(link.url) for p in self._skip_re):  # type: ignore[attr-defined]
+            return None
+        text = link.text.lower()
+        relevant = any(k in text for k in self.keywords) and not any(
+            k in text for k in self.exclude_keywords
+        )
+        if extension(link.url) in self.attachment_extensions:
+            # Every attachment of a relevant article; from a listing, only relevant ones.
+            return "attachment" if from_role == "article" or relevant else None
+        if from_role != "article" and self._is_pagination(link):
+            return "pagination"
+        if relevant:
+            return "article"
+        if from_role != "article" and any(s in text for s in self.sections):
+            return "section"
+        return None
+
+    def _is_pagination(self, link: Link) -> bool:
+        text = link.text.strip()
+        if text in self.pagination_text or any(
+            len(p) >= 2 and p in text for p in self.pagination_text
+        ):
+            return True
+        url_match = any(p.search(link.url) for p in self._pagination_re)  # type: ignore[attr-defined]
+        return url_match and (not text or re.fullmatch(r"第?\s*\d+\s*页?", text) is not None)
+
+    def follow(self, links: list[Link], from_role: str) -> Iterator[tuple[Link, str]]:
+        """(link, role) for each link the rules follow from a page of role ``from_role``."""
+        for link in links:
+            role = self.classify(link, from_role)
+            if role:
+                yield link, role
