@@ -13,7 +13,10 @@ from dataclasses import dataclass
 
 URL_RE = re.compile(r"https?://[^\s）)（(>\]<\"'，。；、*`]+")
 HEADING_RE = re.compile(r"^(#{1,6})\s+(.*)$", re.MULTILINE)
-DATE_RE = re.compile(r"(20\d\d)\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})")
+# 2025-03-10, 2025/3/10, 2025.3.10 (one separator throughout) or 2025年3月10日
+DATE_RE = re.compile(
+    r"(?<!\d)(20\d\d)(?:([-/.])(\d{1,2})\2(\d{1,2})(?![\d月])|年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日)"
+)
 # Dates embedded in official URL paths: /art/2025/3/10/art_..., /t20250310_..., /202503/...
 URL_DATE_RES = (
     re.compile(r"/(?:art|doc)/(20\d\d)/(\d{1,2})/(\d{1,2})/"),
@@ -119,9 +122,20 @@ def iso_date(match: re.Match) -> str | None:
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 
+def _date_of(m: re.Match) -> str | None:
+    year, _sep, month, day, cn_month, cn_day = m.groups()
+    month, day = (month, day) if month else (cn_month, cn_day)
+    if not (1 <= int(month) <= 12 and 1 <= int(day) <= 31):
+        return None
+    return f"{int(year):04d}-{int(month):02d}-{int(day):02d}"
+
+
 def date_in(s: str) -> str | None:
-    """The first YYYY-MM-DD-like date written in ``s`` (a title's publication date comes first)."""
-    found = [d for d in (iso_date(m) for m in DATE_RE.finditer(s)) if d]
+    """The first full date written in ``s`` (a title's publication date comes first).
+
+    ``2025年1-6月`` (a period) is not a date.
+    """
+    found = [d for d in (_date_of(m) for m in DATE_RE.finditer(s)) if d]
     return found[0] if found else None
 
 

@@ -80,7 +80,7 @@ def build_queue(candidates: pd.DataFrame, decisions: pd.DataFrame | None = None)
     """
     decisions = empty_decisions() if decisions is None else decisions
     cands = with_keys(candidates).drop_duplicates("key", keep="first")
-    queue = cands.reindex(columns=QUEUE_COLUMNS).copy()
+    queue = cands.reindex(columns=QUEUE_COLUMNS).astype(object)
     queue["decision"] = ""
     queue["reviewed"] = False
     queue["note"] = ""
@@ -94,7 +94,24 @@ def build_queue(candidates: pd.DataFrame, decisions: pd.DataFrame | None = None)
             for col in FIELDS:
                 if pd.notna(dec[col]) and dec[col] != "":
                     queue.at[i, col] = dec[col]
+    queue = _numeric(queue)
     return queue.sort_values(["reviewed", "doc", "start"], kind="stable").reset_index(drop=True)
+
+
+NUMERIC = ("amount_cny", "amount_max_cny", "duration_months", "start", "end")
+
+
+def _numeric(df: pd.DataFrame) -> pd.DataFrame:
+    """Numbers typed in a spreadsheet come back as text: make them numbers again (blank = NaN)."""
+    out = df.copy()
+    for col in NUMERIC:
+        if col in out.columns:
+            try:
+                out[col] = pd.to_numeric(out[col])
+            except (ValueError, TypeError):
+                bad = out[col][pd.to_numeric(out[col], errors="coerce").isna() & out[col].notna()]
+                raise TalentbenchError(f"{col} must be a number, not {bad.iloc[0]!r}") from None
+    return out
 
 
 def apply_review(queue: pd.DataFrame, decisions: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -108,7 +125,7 @@ def apply_review(queue: pd.DataFrame, decisions: pd.DataFrame | None = None) -> 
     missing = [c for c in ("key", "decision", *FIELDS) if c not in queue.columns]
     if missing:
         raise TalentbenchError(f"review queue lacks columns: {', '.join(missing)}")
-    marked = queue[queue["decision"].fillna("").astype(str).str.strip() != ""].copy()
+    marked = _numeric(queue[queue["decision"].fillna("").astype(str).str.strip() != ""])
     marked["decision"] = marked["decision"].astype(str).str.strip().str.lower()
     bad = sorted(set(marked["decision"]) - set(DECISIONS))
     if bad:
@@ -212,7 +229,7 @@ def read_decisions(path: Path) -> pd.DataFrame:
     missing = [c for c in ("key", "decision") if c not in df.columns]
     if missing:
         raise TalentbenchError(f"{path}: not a decisions file (missing {', '.join(missing)})")
-    return df.reindex(columns=DECISION_COLUMNS)
+    return _numeric(df.reindex(columns=DECISION_COLUMNS))
 
 
 def read_candidates(path: Path) -> pd.DataFrame:
