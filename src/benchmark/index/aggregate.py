@@ -55,35 +55,50 @@ def weighted_mean(x: np.ndarray, w: np.ndarray, method: str = "arithmetic") -> n
     return out
 
 
-def topsis(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """TOPSIS closeness to the ideal (Hwang & Yoon 1981); all columns are benefits.
+def _benefit_mask(benefit: np.ndarray | None, k: int) -> np.ndarray:
+    if benefit is None:
+        return np.ones(k, dtype=bool)
+    b = np.asarray(benefit)
+    return b > 0 if b.dtype != bool else b
 
-    Vector normalisation r_ij = x_ij / sqrt(sum_i x_ij^2), v = w r, ideal = column max,
-    anti-ideal = column min, score = d- / (d+ + d-). Missing values are left out of the sums.
+
+def topsis(x: np.ndarray, w: np.ndarray, benefit: np.ndarray | None = None) -> np.ndarray:
+    """TOPSIS closeness to the ideal (Hwang & Yoon 1981).
+
+    Vector normalisation r_ij = x_ij / sqrt(sum_i x_ij^2), v = w r, ideal = best value of
+    each column (max for benefit columns, min for cost columns; in the index every column is
+    a benefit because directions were applied at normalisation), score = d- / (d+ + d-).
+    Missing values are left out of the sums.
     """
     x = np.asarray(x, dtype=float)
     w = np.asarray(w, dtype=float) / np.sum(w)
     with np.errstate(divide="ignore", invalid="ignore"):
         r = x / np.sqrt(np.nansum(x**2, axis=0))
     v = r * w
-    best, worst = np.nanmax(v, axis=0), np.nanmin(v, axis=0)
+    up = _benefit_mask(benefit, x.shape[1])
+    hi, lo = np.nanmax(v, axis=0), np.nanmin(v, axis=0)
+    best, worst = np.where(up, hi, lo), np.where(up, lo, hi)
     d_plus = np.sqrt(np.nansum((v - best) ** 2, axis=1))
     d_minus = np.sqrt(np.nansum((v - worst) ** 2, axis=1))
     with np.errstate(divide="ignore", invalid="ignore"):
         return d_minus / (d_plus + d_minus)
 
 
-def vikor_sr_q(x: np.ndarray, w: np.ndarray, v: float = 0.5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def vikor_sr_q(x: np.ndarray, w: np.ndarray, v: float = 0.5,
+               benefit: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """VIKOR's S (group utility), R (individual regret) and Q (Opricovic & Tzeng 2004).
 
-    All columns are benefits; lower Q is better. Columns without spread carry no regret.
+    Lower Q is better. Columns are benefits unless ``benefit`` says otherwise; columns
+    without spread carry no regret.
     """
     x = np.asarray(x, dtype=float)
     w = np.asarray(w, dtype=float) / np.sum(w)
-    best, worst = np.nanmax(x, axis=0), np.nanmin(x, axis=0)
+    up = _benefit_mask(benefit, x.shape[1])
+    hi, lo = np.nanmax(x, axis=0), np.nanmin(x, axis=0)
+    best, worst = np.where(up, hi, lo), np.where(up, lo, hi)
     spread = best - worst
     with np.errstate(divide="ignore", invalid="ignore"):
-        gap = np.where(spread > 0, (best - x) / spread, 0.0) * w
+        gap = np.where(spread != 0, (best - x) / spread, 0.0) * w
     s = np.nansum(gap, axis=1)
     r = np.nanmax(np.where(np.isnan(gap), -np.inf, gap), axis=1)
     s_range = s.max() - s.min()

@@ -92,6 +92,8 @@ class CompositeIndex:
         self.analysis: dict[str, Any] = {}
         self.weights: dict[str, float] = dict(self.framework.weight)
         self._results: pd.DataFrame | None = None
+        self._weights_plan: tuple[dict[str, float], dict[int, str]] = (dict(self.framework.weight), {})
+        self._aggregator: Aggregate | None = None
 
     @classmethod
     def from_csv(cls, data_path: str | Path, meta_path: str | Path) -> CompositeIndex:
@@ -101,41 +103,59 @@ class CompositeIndex:
 
     def build(self, spec: dict | str | Path | None = None) -> CompositeIndex:
         """Run the spec's steps in order; returns self."""
-        steps = load_spec(spec)
+        return self._build(load_spec(spec))
+
+    def _build(self, steps: list[tuple[str, dict]], *, reuse: CompositeIndex | None = None,
+               first_changed: str | None = None, upto: str | None = None) -> CompositeIndex:
+        """Run ``steps``. With ``reuse``, stages before ``first_changed`` are taken from it
+        (same inputs, same choices, so the same data); ``upto`` stops after that step."""
         objects = [(name, make_step(name, params)) for name, params in steps]  # validate first
         fw = self.framework
-        raw = self.idata[["uCode"] + list(fw.indicators)].copy()
-        self.data = {"Raw": raw}
         self.spec = [(n, copy.deepcopy(p)) for n, p in steps]
-        self.log = []
-        self.analysis = {}
+        self.log, self.analysis = [], {}
+        raw = self.idata[["uCode"] + list(fw.indicators)].copy() if reuse is None else reuse.data["Raw"]
+        self.data = {"Raw": raw}
         ctx = StepContext(fw, self.idata, self.data)
         current = raw
         weights, plan = dict(fw.weight), {}
         done = dict(objects)
+        reusing = reuse is not None
         for name in STEP_ORDER:
+            if reusing and name == first_changed:
+                reusing = False
             step = done.get(name)
             if name == "weight":
                 if step is not None:
                     weights, plan, details = step.resolve(fw)
                     self.analysis["Weights"] = details
                     self.log.append({"step": name, "params": copy.deepcopy(step.params)})
-                continue
-            stage = STAGE_OF[name]
-            if name == "aggregate":
+                self._weights_plan = (weights, plan)
+            elif name == "aggregate":
                 if step is None:
                     step = Aggregate()
                     self.log.append({"step": name, "params": copy.deepcopy(step.params), "default": True})
                 else:
                     self.log.append({"step": name, "params": copy.deepcopy(step.params)})
+                self._aggregator = step
                 current, used = step.transform(current, fw, weights, plan)
                 self.weights = used
-            elif step is not None:
-                current, details = step.transform(current, ctx)
-                if details:
-                    self.analysis[stage] = details
-                self.log.append({"step": name, "params": copy.deepcopy(step.params)})
-            self.data[stage] = current
+                self.data["Aggregated"] = current
+            else:
+                stage = STAGE_OF[name]
+                if reusing:
+                    current = reuse.data[stage]
+                    if stage in reuse.analysis:
+                        self.analysis[stage] = reuse.analysis[stage]
+                    if step is not None:
+                        self.log.append({"step": name, "params": copy.deepcopy(step.params)})
+                elif step is not None:
+                    current, details = step.transform(current, ctx)
+                    if details:
+                        self.analysis[stage] = details
+                    self.log.append({"step": name, "params": copy.deepcopy(step.params)})
+                self.data[stage] = current
+            if name == upto:
+                break
         self._results = None
         return self
 
@@ -156,11 +176,15 @@ class CompositeIndex:
         if not found and params is not None:
             new_steps.append((step, dict(params)))
             new_steps.sort(key=lambda s: STEP_ORDER.index(s[0]))
+        return self._sibling()._build(new_steps, reuse=self, first_changed=step)
+
+    def _sibling(self) -> CompositeIndex:
+        """An unbuilt index on the same (already validated) inputs."""
         other = CompositeIndex.__new__(CompositeIndex)
         other.framework, other.idata, other.imeta = self.framework, self.idata, self.imeta
         other.data, other.analysis, other.log, other._results = {}, {}, [], None
-        other.weights = dict(self.framework.weight)
-        return other.build({"steps": [{n: p} for n, p in new_steps]})
+        other.spec, other.weights = [], dict(self.framework.weight)
+        return other
 
     @property
     def spec_dict(self) -> dict:

@@ -46,13 +46,28 @@ def passes_skew_kurt(x: np.ndarray, skew_thresh: float, kurt_thresh: float) -> t
     return bool(abs(sk) < skew_thresh or kt < kurt_thresh), sk, kt
 
 
+def rank_rows(scores: np.ndarray) -> np.ndarray:
+    """Rank each row, highest score = 1, ties share the lowest rank; NaN gets NaN.
+
+    Pure numpy (one argsort per call, all rows at once), so ranking thousands of Monte Carlo
+    replications is a single vectorised operation.
+    """
+    scores = np.atleast_2d(np.asarray(scores, dtype=float))
+    d, n = scores.shape
+    key = np.where(np.isnan(scores), np.inf, -scores)
+    order = np.argsort(key, axis=1, kind="stable")
+    ordered = np.take_along_axis(key, order, axis=1)
+    pos = np.broadcast_to(np.arange(1, n + 1, dtype=float), (d, n))
+    new_run = np.ones((d, n), dtype=bool)
+    new_run[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    run_start = np.maximum.accumulate(np.where(new_run, pos, 0.0), axis=1)
+    run_start[np.isinf(ordered)] = np.nan
+    ranks = np.empty((d, n))
+    np.put_along_axis(ranks, order, run_start, axis=1)
+    return ranks
+
+
 def rank_min(values: np.ndarray, descending: bool = False) -> np.ndarray:
     """Ranks with ties sharing the lowest rank (R's ``ties.method = 'min'``); NaN stays NaN."""
-    from scipy.stats import rankdata
-
     v = np.asarray(values, dtype=float)
-    out = np.full(v.shape, np.nan)
-    ok = ~np.isnan(v)
-    if ok.any():
-        out[ok] = rankdata(-v[ok] if descending else v[ok], method="min")
-    return out
+    return rank_rows(v[None, :] if descending else -v[None, :])[0]

@@ -75,22 +75,27 @@ def entropy_weights(x: np.ndarray) -> np.ndarray:
     return _share(d, "entropy")
 
 
-def critic_weights(x: np.ndarray) -> np.ndarray:
+def critic_weights(x: np.ndarray, benefit: np.ndarray | None = None) -> np.ndarray:
     """CRITIC weights (Diakoulaki, Mavrotas & Papayannakis 1995).
 
-    Columns are min-max scaled to [0, 1]; C_j = sigma_j * sum_k (1 - r_jk) with sigma the
-    sample standard deviation and r Pearson's correlation; w_j = C_j / sum C.
+    Columns are min-max scaled to [0, 1] (cost columns reversed when ``benefit`` marks them);
+    C_j = sigma_j * sum_k (1 - r_jk) with sigma the standard deviation of the scaled column
+    and r Pearson's correlation of the columns *as given*, as in the worked example of Tus &
+    Aytac Adali (2019); w_j = C_j / sum C. In the index every column is already a benefit,
+    so the two readings of r coincide.
     """
+    import pandas as pd
+
     x = np.asarray(x, dtype=float)
     lo, hi = np.nanmin(x, axis=0), np.nanmax(x, axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = (x - lo) / (hi - lo)
+    if benefit is not None:
+        cost = ~(np.asarray(benefit) > 0)
+        z[:, cost] = 1 - z[:, cost]
     z = np.where(np.isfinite(z), z, np.nan)
-    import pandas as pd
-
-    frame = pd.DataFrame(z)
-    sigma = frame.std(ddof=1).to_numpy()
-    r = frame.corr().to_numpy()
+    sigma = pd.DataFrame(z).std(ddof=1).to_numpy()
+    r = pd.DataFrame(x).corr().to_numpy()
     r = np.where(np.isfinite(r), r, 0.0)
     c = np.nan_to_num(sigma) * np.sum(1 - r, axis=1)
     return _share(c, "CRITIC")
