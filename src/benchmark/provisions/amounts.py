@@ -22,7 +22,8 @@ _COUNT_NOUNS = "人套户个家名件项平次所间亩张册台辆余多"
 _UNIT = rf"(?:亿元|亿|万元|万(?![{_COUNT_NOUNS}])|千元|元)"
 
 AMOUNT_RE = re.compile(
-    rf"(?<![\d.,A-Za-z])(?:"
+    # not inside a longer number or word, nor a vague 几十万 / 数百万
+    rf"(?<![\d.,A-Za-z几数])(?:"
     rf"(?P<lo>{_NUM})\s*(?P<lo_unit>{_UNIT})?\s*(?:-|~|至|到)\s*(?P<hi>{_NUM})\s*(?P<hi_unit>{_UNIT})"
     rf"|(?P<list>{_ARABIC}(?:\s*/\s*{_ARABIC})+)\s*(?P<list_unit>{_UNIT})"
     rf"|(?P<num>{_NUM})\s*(?P<unit>{_UNIT})"
@@ -33,7 +34,7 @@ AMOUNT_RE = re.compile(
 _UNIT_VALUE = {"亿元": 1e8, "亿": 1e8, "万元": 1e4, "万": 1e4, "千元": 1e3, "元": 1.0}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Amount:
     """One money mention: its span in the scanned text and the yuan value(s) it states."""
 

@@ -44,10 +44,13 @@ _SCHEDULE_RE = re.compile(r"第\s*[一二三四五六七八九十\d]+\s*年")
 _INSTALMENT_BEFORE_RE = re.compile(r"(?:分\s*|\+\s*|首期\s*|首发\s*|续发\s*|第[一二三]笔\s*:?\s*)$")
 _INSTALMENT_LABEL_RE = re.compile(r"发放方式|分期|拨付方式")
 _DURATION_LABEL_RE = re.compile(r"时长|期限|年限|发放期")
-_BARE_DURATION_RE = re.compile(r"^\s*(?P<num>\d+|[一二三四五六七八九十]+)\s*(?P<unit>年|个月)")
+_BARE_DURATION_RE = re.compile(r"\s*(?P<num>\d+|[一二三四五六七八九十]+)\s*(?P<unit>年|个月)")
 _TOTAL_CAP_BEFORE_RE = re.compile(r"(?:最高|累计|合计|总计|共计|总额)\s*(?:不超过)?\s*$")
 _RESPECTIVE_RE = re.compile(r"分别")
 _URL_RE = re.compile(r"https?://")
+_PERIOD_UNIT_RE = re.compile(r"^\s*/\s*(?:人\s*[/·]\s*)?[月年人户]")
+# a person category named before the amount that is no tier of the vocabulary (新入户人才)
+_UNKNOWN_PERSON_RE = re.compile(r"[\u4e00-\u9fff]{1,6}人才(?![公住房驿港卡服绿认计政工队])")
 _RATIO_RE = re.compile(r"\d\s*%|%")
 
 
@@ -57,6 +60,7 @@ class _Cue:
     end: int
     label: str  # tier / benefit / "_class" / GENERIC_BENEFIT
     text: str
+    weak: bool = False  # a benefit cue naming only the topic (租房, 购房)
 
 
 class _Cues:
@@ -86,6 +90,7 @@ class _Found:
     clause: tuple[int, int]
     schedule: bool = False
     group: tuple = ()
+    head: Amount | None = None  # the amount that named the tier this one continues
 
 
 class ProvisionExtractor:
@@ -115,16 +120,17 @@ class ProvisionExtractor:
         line_starts = [line.start for line in lines]
         tiers = _Cues(self._tier_cues(t, lex))
         benefits = _Cues([
-            _Cue(m.start(), m.end(), lex.benefit_group[m.lastgroup], m.group())
+            _Cue(m.start(), m.end(), lex.benefit_group[m.lastgroup], m.group(),
+                 m.lastgroup in lex.weak_benefit_groups)
             for m in lex.benefit_re.finditer(t)
         ])
-        ctx = _Context(t, lex, lines, tiers, benefits)
 
         found: list[_Found] = []
         by_line: dict[int, list[Amount]] = {}
         for amount in amounts:
             index = bisect.bisect_right(line_starts, amount.start) - 1
             by_line.setdefault(index, []).append(amount)
+        ctx = _Context(t, lex, lines, tiers, benefits, by_line)
         for index, line_amounts in by_line.items():
             line = lines[index]
             if line.kind in ("heading", "blank"):
@@ -157,13 +163,15 @@ class ProvisionExtractor:
 class _Context:
     """Reads tier, benefit, period, cap and duration for the amounts of one document."""
 
-    def __init__(self, t: str, lex: Lexicon, lines: list[Line], tiers: _Cues, benefits: _Cues):
+    def __init__(self, t: str, lex: Lexicon, lines: list[Line], tiers: _Cues, benefits: _Cues,
+                 by_line: dict[int, list[Amount]]):
         self.t, self.lex, self.lines, self.tiers, self.benefits = t, lex, lines, tiers, benefits
+        self.by_line = by_line
+        self.block_start = _block_starts(lines)
 
     # --- tiers ----------------------------------------------------------------------------
-    def _tier_set(self, start: int, end: int) -> list[str] | None:
-        """Tiers named in [start, end); None if none (a title alone gives ``[TITLE]``)."""
-        cues = self.tiers.within(start, end)
+    def _labels(self, cues: list[_Cue]) -> list[str] | None:
+        """Tier labels of cues; a professional title alone gives ``[TITLE]``."""
         if not cues:
             return None
         found = list(dict.fromkeys(c.label for c in cues))
@@ -173,43 +181,107 @@ class _Context:
         specific = [x for x in real if x not in self.lex.generic_tiers]
         return specific or real
 
+    def _tiers_in(self, start: int, end: int) -> list[str] | None:
+        return self._labels(self.tiers.within(start, end))
+
+    def _tier_group_before(self, start: int, end: int) -> list[_Cue] | None:
+        """The tier cues of the group that ends nearest before ``end`` (``硕士、高级技师每月…``).
+
+        Walking back from the last tier cue, an earlier cue joins the group unless the text
+        between them moves on to another item: a list separator together with a benefit cue
+        and no conjunction (``博士人才公寓一年免租、领军人才最高…`` keeps only 领军).
+        """
+        cues = self.tiers.within(start, end)
+        if not cues:
+            return None
+        group = [cues[-1]]
+        for cue in reversed(cues[:-1]):
+            gap_start, gap_end = cue.end, group[-1].start
+            if gap_end > gap_start and _item_break(self.t[gap_start:gap_end], self.benefits.within(gap_start, gap_end)):
+                break
+            group.append(cue)
+        group.reverse()
+        return group
+
+    def _eligibility_lines(self, line: Line) -> list[Line]:
+        """Lines that may state who is eligible for the amounts of ``line``, nearest first.
+
+        The lines of the section before the amount's own list block, and lines of the block
+        that start with an eligibility label (``对象：…``).
+        """
+        out = []
+        block = self.block_start[line.index]
+        for other in reversed(self.lines[block:line.index]):
+            if other.kind in ("list", "para") and _ELIGIBILITY_RE.match(self.t, other.content_start, other.end):
+                out.append(other)
+        for other in reversed(self.lines[line.section_start:block]):
+            if other.kind in ("list", "para") and other.index not in self.by_line:
+                out.append(other)
+        return out
+
     def _enclosing_tiers(self, line: Line) -> list[str] | None:
         for parent in reversed(line.parents):
-            tiers = self._tier_set(parent.content_start, parent.end)
+            tiers = self._tiers_in(parent.content_start, parent.end)
             if tiers:
                 return tiers
         if line.kind == "table":
             for cell in line.cells:
-                tiers = self._tier_set(*cell)
+                tiers = self._tiers_in(*cell)
                 if tiers:
                     return tiers
             if line.header:
-                tiers = self._tier_set(line.header.start, line.header.end)
+                tiers = self._tiers_in(line.header.start, line.header.end)
                 if tiers:
                     return tiers
-        # earlier lines of the section that carry no amount of their own (eligibility lists)
-        section_lines = self.lines[line.section_start:line.index]
-        for other in reversed(section_lines):
-            if other.kind in ("list", "para") and not _has_money(self.t, other):
-                tiers = self._tier_set(other.content_start, other.end)
-                if tiers and tiers != [TITLE]:
-                    return tiers
-        for heading in reversed(line.headings):
-            tiers = self._tier_set(heading.content_start, heading.end)
+        headings = list(reversed(line.headings))
+        if headings:
+            tiers = self._tiers_in(headings[0].content_start, headings[0].end)
+            if tiers:
+                return tiers
+        # an eligibility list: the first block of lines naming tiers, all its tiers
+        collected: list[_Cue] = []
+        last_index = None
+        for other in self._eligibility_lines(line):
+            cues = [c for c in self.tiers.within(other.content_start, other.end) if c.label != TITLE]
+            if collected and (last_index is None or last_index - other.index > 1 or other.kind == "para" and not other.is_label):
+                break
+            if cues:
+                collected.extend(cues)
+                last_index = other.index
+            elif collected:
+                break
+        if collected:
+            return self._labels(collected)
+        for heading in headings[1:]:
+            tiers = self._tiers_in(heading.content_start, heading.end)
             if tiers:
                 return tiers
         return None
 
     # --- benefits -------------------------------------------------------------------------
-    def _benefit_near(self, start: int, end: int, anchor: int, anchor_end: int) -> tuple[str | None, bool]:
+    def _valid_benefits(self, start: int, end: int) -> tuple[list[_Cue], bool, bool]:
+        """Specific benefit cues of [start, end), whether a generic cue is there, and whether
+        the benefit words there name a loan/price/salary (``创业担保贷款``)."""
+        cues = self.benefits.within(start, end)
+        bad = [m.start() for m in self.lex.not_provision_re.finditer(self.t, start, end)]
+        compound_bad = any(0 <= b - c.end <= 2 for c in cues for b in bad)
+        specific = [c for c in cues if c.label != GENERIC_BENEFIT
+                    and not any(0 <= b - c.end <= 2 for b in bad)]
+        generic = any(c.label == GENERIC_BENEFIT for c in cues)
+        strong = [c for c in specific if not c.weak]
+        return strong or specific, generic, compound_bad and not specific
+
+    def _benefit_near(self, start: int, end: int, anchor: int, anchor_end: int,
+                      skip: tuple[int, int] = (0, 0)) -> tuple[str | None, bool]:
         """Benefit in [start, end) nearest to the amount at [anchor, anchor_end).
 
         A cue right after the amount (``12万元生活补贴``) wins; then the nearest one before it;
-        then one after it. Returns (specific benefit or None, whether a generic cue was seen).
+        then one after it. Cues inside ``skip`` (the span of the amount's tier group, as in
+        ``放弃购房补贴的B/C/D类``) qualify the tier and are not the benefit. Returns (specific
+        benefit or None, whether a generic cue was seen).
         """
-        cues = self.benefits.within(start, end)
-        specific = [c for c in cues if c.label != GENERIC_BENEFIT]
-        generic = len(specific) < len(cues)
+        specific, generic, _ = self._valid_benefits(start, end)
+        specific = [c for c in specific if not (skip[0] <= c.start < skip[1])]
         after = [c for c in specific if c.start >= anchor_end]
         if after and after[0].start - anchor_end <= 4:
             return after[0].label, generic
@@ -220,100 +292,131 @@ class _Context:
             return after[0].label, generic
         return None, generic
 
-    def _benefit(self, line: Line, clause: tuple[int, int], amount: Amount) -> str | None:
-        benefit, generic = self._benefit_near(*clause, amount.start, amount.end)
+    def _benefit(self, line: Line, clause: tuple[int, int], amount: Amount,
+                 tier_span: tuple[int, int]) -> str | None:
+        benefit, generic_seen = self._benefit_near(*clause, amount.start, amount.end, tier_span)
         if benefit:
             return benefit
-        if generic:
-            return "other_cash"
-        scope = _cell_of(line, amount.start) if line.kind == "table" else (line.content_start, line.end)
-        benefit, generic_any = self._benefit_near(*scope, amount.start, amount.end)
+        # earlier clauses of the same line or cell ("购房补贴：博士20万；硕士10万")
+        scope_start = _cell_of(line, amount.start)[0] if line.kind == "table" else line.content_start
+        benefit, generic = self._benefit_near(scope_start, clause[0], clause[0], clause[0])
+        generic_seen |= generic
         if benefit:
             return benefit
-        if generic_any:
-            return "other_cash"
+        for start, end in self._enclosing_spans(line):
+            specific, generic, excluded = self._valid_benefits(start, end)
+            if excluded:
+                return None
+            if specific:
+                return specific[0].label  # the topic an enclosing line names comes first
+            generic_seen |= generic
+        return "other_cash" if generic_seen else None
+
+    def _enclosing_spans(self, line: Line):
         for parent in reversed(line.parents):
-            benefit, g = self._benefit_near(parent.content_start, parent.end, parent.end, parent.end)
-            generic_any |= g
-            if benefit:
-                return benefit
+            yield parent.content_start, parent.end
+        # earlier items of the same list block ("- …可申领生活补助" then "- 特级人才：…")
+        for other in reversed(self.lines[self.block_start[line.index]:line.index]):
+            if other.kind == "list" and other.indent <= line.indent and other.index not in self.by_line:
+                yield other.content_start, other.end
         if line.kind == "table":
-            for cell in line.cells:
-                benefit, g = self._benefit_near(*cell, cell[1], cell[1])
-                generic_any |= g
-                if benefit:
-                    return benefit
+            yield from line.cells
             if line.header:
-                benefit, g = self._benefit_near(line.header.start, line.header.end, line.header.end, line.header.end)
-                generic_any |= g
-                if benefit:
-                    return benefit
-        for other in reversed(self.lines[line.section_start:line.index]):
-            if other.kind in ("list", "para"):
-                benefit, g = self._benefit_near(other.content_start, other.end, other.end, other.end)
-                generic_any |= g
-                if benefit:
-                    return benefit
-        for heading in reversed(line.headings):
-            benefit, g = self._benefit_near(heading.content_start, heading.end, heading.end, heading.end)
-            generic_any |= g
-            if benefit:
-                return benefit
-        return "other_cash" if generic_any else None
+                yield line.header.start, line.header.end
+        headings = list(reversed(line.headings))
+        if headings:
+            yield headings[0].content_start, headings[0].end
+        for other in self._eligibility_lines(line):
+            yield other.content_start, other.end
+        for heading in headings[1:]:
+            yield heading.content_start, heading.end
 
     # --- one line ---------------------------------------------------------------------------
     def read_line(self, line: Line, amounts: list[Amount]) -> list[_Found]:
         t = self.t
         if any(_INSTALMENT_LABEL_RE.search(t, p.content_start, p.end) for p in line.parents[-1:]):
             return []  # the items of a 发放方式 list are instalments of an amount stated above
+        if self._total_of_previous_item(line, amounts):
+            return []
         out: list[_Found] = []
         clauses: dict[tuple[int, int], list[Amount]] = {}
         for amount in amounts:
             clauses.setdefault(_clause_of(t, line, amount.start), []).append(amount)
         for clause, clause_amounts in clauses.items():
+            if self.lex.not_stated_re.search(t, *clause):
+                continue
             out.extend(self._read_clause(line, clause, clause_amounts))
         return out
 
+    def _total_of_previous_item(self, line: Line, amounts: list[Amount]) -> bool:
+        """``- 每年度 5万元`` then ``- 最高 25万元``: the second item is the total, not a provision."""
+        if line.kind != "list" or line.index - 1 not in self.by_line:
+            return False
+        prev = self.lines[line.index - 1]
+        if prev.kind != "list" or prev.indent != line.indent:
+            return False
+        first = amounts[0]
+        before = self.t[line.content_start:first.start]
+        if self.tiers.within(line.content_start, first.start) or not _TOTAL_CAP_BEFORE_RE.search(before):
+            return False
+        prev_amount = self.by_line[prev.index][-1]
+        after = self.t[prev_amount.end:prev.end]
+        return _period(self.lex, self.t[prev.content_start:prev_amount.start], after) != "once"
+
     def _read_clause(self, line: Line, clause: tuple[int, int], amounts: list[Amount]) -> list[_Found]:
         t, lex = self.t, self.lex
-        out: list[_Found] = []
+        # First pass: what each amount says by itself, and which amounts are not benefits.
+        items = []  # (amount, segment start, own tier cues or None)
         prev_end = clause[0]
+        for amount in amounts:
+            seg_start, prev_end = prev_end, amount.end
+            segment = t[seg_start:amount.start]
+            after = _PERIOD_UNIT_RE.sub("", t[amount.end:min(amount.end + 16, clause[1] + 16)], count=1)
+            if (lex.threshold_re.match(after) or _INSTALMENT_BEFORE_RE.search(segment)
+                    or _excluded(lex, self.benefits, segment, seg_start, amount.start)
+                    or _RATIO_RE.match(after)):
+                items.append((amount, seg_start, None, False))
+                continue
+            items.append((amount, seg_start, self._tier_group_before(seg_start, amount.start), True))
+        kept = [(a, s, own) for a, s, own, ok in items if ok]
+        respective = _respective(kept)
+
+        out: list[_Found] = []
         prev_tiers: list[str] | None = None
         prev_period = "once"
-        run: list[tuple[Amount, list[str] | None]] = []  # amounts and their own segment tiers
-        for amount in amounts:
-            seg_start = prev_end
+        head: Amount | None = None
+        bare_followers = 0
+        for position, (amount, seg_start, own) in enumerate(kept):
             segment = t[seg_start:amount.start]
             after = t[amount.end:min(amount.end + 12, clause[1] + 12)]
-            prev_end_before, prev_end = prev_end, amount.end
-            # Not a benefit: thresholds, instalments, loans/prices/salaries, conversions.
-            if lex.threshold_re.match(after) or _INSTALMENT_BEFORE_RE.search(segment):
-                continue
-            if _excluded(lex, self.benefits, segment, seg_start, amount.start):
-                continue
-            if _RATIO_RE.match(after):
-                continue
-            own = self._tier_set(seg_start, amount.start)
             schedule = bool(_SCHEDULE_RE.search(segment))
-            if own is None and prev_tiers is not None and prev_end_before != clause[0]:
-                # a second amount with no tier of its own: a total cap of a recurring amount
-                # ("2万元/年，最高10万元") is not a provision; otherwise it continues the list
+            tier_span = (own[0].start, own[-1].end) if own else (0, 0)
+            if amount in respective:
+                tiers = [respective[amount]]
+            elif own is not None:
+                tiers = self._labels(own)
+                head, bare_followers = amount, 0
+            elif position > 0 and prev_tiers is not None:
+                # a later amount with no tier of its own: a total cap of a recurring amount
+                # ("2万元/年，最高10万元") is not a provision; a short enumeration gap with no
+                # benefit word ("5 万、6 万、7 万") does not say whom each figure is for
                 if prev_period != "once" and _TOTAL_CAP_BEFORE_RE.search(segment):
                     continue
+                if not schedule and _bare_gap(segment) and not self.benefits.within(seg_start, amount.start):
+                    bare_followers += 1
+                    continue
                 tiers = prev_tiers
-            elif own is None:
-                tiers = self._tier_set(line.content_start if line.kind != "table" else _cell_of(line, amount.start)[0], amount.start)
-                if tiers is None:
-                    tiers = self._enclosing_tiers(line) or ["any"]
+            elif _UNKNOWN_PERSON_RE.search(segment):
+                tiers = ["any"]  # a category the vocabulary has no tier for (新入户人才)
             else:
-                tiers = own
+                tiers = self._enclosing_tiers(line) or ["any"]
             if tiers == [TITLE]:
                 prev_tiers, prev_period = tiers, "once"
                 continue
             tiers = [x for x in tiers if x != TITLE]
             if amount.is_range and (own is None or len(tiers) > 1):
                 continue  # a range over several tiers with no split is not a record
-            benefit = self._benefit(line, clause, amount)
+            benefit = self._benefit(line, clause, amount, tier_span)
             if benefit is None:
                 continue
             period = _period(lex, segment, after)
@@ -325,25 +428,41 @@ class _Context:
                 duration = 12 if schedule and period == "year" else None
                 if duration is None and not schedule:
                     duration = self._duration(line, clause, amount, period)
-            run.append((amount, own))
+            group = (line.parents[-1].index if line.parents else -1, tuple(tiers), benefit)
             for value in amount.values:
                 out.append(_Found(amount, value, tiers, benefit, period, is_cap, duration, clause,
-                                  schedule=schedule, group=(line.parents[-1].index if line.parents else -1, tuple(tiers), benefit)))
+                                  schedule=schedule, group=group, head=head))
             prev_tiers, prev_period = tiers, period
-        _zip_respective(out, run)
+            if bare_followers >= 2 and head is not None:
+                # several figures for one tier with nothing to tell them apart: none is a record
+                out = [f for f in out if f.head is not head]
+        if bare_followers >= 2 and head is not None:
+            out = [f for f in out if f.head is not head and f.amount is not head]
         return out
 
     def _duration(self, line: Line, clause: tuple[int, int], amount: Amount, period: str) -> int | None:
         t, lex = self.t, self.lex
         # a total cap after a recurring amount gives the number of periods (5万元/年，最高25万元)
         tail = find_amounts(t, amount.end, clause[1])
+        if not tail and line.index + 1 in self.by_line:
+            nxt = self.lines[line.index + 1]
+            if nxt.kind == line.kind and nxt.indent == line.indent:
+                tail = self.by_line[nxt.index][:1]
+                if tail and not _TOTAL_CAP_BEFORE_RE.search(t[nxt.content_start:tail[0].start]):
+                    tail = []
+                if tail:
+                    return _periods(tail[0].values[0], amount.values[0], period)
         if tail and _TOTAL_CAP_BEFORE_RE.search(t[amount.end:tail[0].start]):
-            per = amount.values[0]
-            if per > 0:
-                count = tail[0].values[0] / per
-                if abs(count - round(count)) < 1e-6 and 0 < count <= 20:
-                    return int(round(count)) * (12 if period == "year" else 1)
-        for start, end in ((amount.end, clause[1]), (clause[0], amount.start), (line.content_start, line.end)):
+            months = _periods(tail[0].values[0], amount.values[0], period)
+            if months:
+                return months
+        # the nearest statement of a duration that belongs to this amount: not past the next
+        # tier of the clause, not before this amount's own tier
+        later = self.tiers.within(amount.end, clause[1])
+        after_end = later[0].start if later else clause[1]
+        earlier = self.tiers.within(clause[0], amount.start)
+        before_start = earlier[-1].start if earlier else clause[0]
+        for start, end in ((amount.end, after_end), (before_start, amount.start)):
             match = lex.duration_re.search(t, start, end)
             if match:
                 months = duration_months(match.group("num"), match.group("unit"))
@@ -351,7 +470,7 @@ class _Context:
                     return months
         # later lines of the same block: "补贴期限不超过 3 年", or a 发放时长 label and its item
         label_seen = False
-        for other in self.lines[line.index + 1: line.index + 8]:
+        for other in self.lines[line.index + 1: line.index + 10]:
             if other.kind == "heading":
                 break
             match = lex.duration_re.search(t, other.content_start, other.end)
@@ -370,18 +489,65 @@ class _Context:
         return None
 
 
-def _zip_respective(out: list[_Found], run: list[tuple[Amount, list[str] | None]]) -> None:
-    """``博士、硕士分别 2000元/1500元``: k tiers then k tier-less amounts pair up in order."""
-    if len(run) < 2 or run[0][1] is None or any(own is not None for _, own in run[1:]):
-        return
-    tiers = run[0][1]
-    if len(tiers) != len(run) or len(tiers) < 2:
-        return
-    by_amount = {id(a): tiers[i] for i, (a, _) in enumerate(run)}
-    for found in out:
-        tier = by_amount.get(id(found.amount))
-        if tier is not None:
-            found.tiers = [tier]
+def _periods(total: float, per: float, period: str) -> int | None:
+    if per <= 0:
+        return None
+    count = total / per
+    if abs(count - round(count)) < 1e-6 and 1 < count <= 20:
+        return int(round(count)) * (12 if period == "year" else 1)
+    return None
+
+
+_ELIGIBILITY_RE = re.compile(r"\s*(?:申请|适用|支持|补贴|奖励)?(?:对象|条件|范围)\s*:")
+_CONJUNCTION_RE = re.compile(r"以及|及|和|与|或|、")
+_ITEM_SEPARATOR_RE = re.compile(r"[,;:。]|、")
+
+
+def _item_break(gap: str, benefit_cues: list[_Cue]) -> bool:
+    """The text between two tier cues moves on to another item of a list."""
+    if ":" in gap or ";" in gap or "。" in gap:
+        return True
+    if benefit_cues and _ITEM_SEPARATOR_RE.search(gap):
+        return not re.search(r"以及|及|和|与|或", gap)
+    return False
+
+
+def _bare_gap(segment: str) -> bool:
+    """A short enumeration gap between two figures: ``、`` ``, `` ``/`` with a word or two."""
+    return len(re.sub(r"[\s*_]", "", segment)) <= 6
+
+
+def _block_starts(lines: list[Line]) -> list[int]:
+    """For each line, the first line of its list block (a label paragraph and its items)."""
+    starts, current = [], 0
+    for line in lines:
+        if line.kind == "list":
+            if not starts or lines[line.index - 1].kind not in ("list",) and not lines[line.index - 1].is_label:
+                current = line.index
+        elif line.kind == "para" and line.is_label:
+            current = line.index
+        else:
+            current = line.index
+        starts.append(current)
+    return starts
+
+
+def _respective(kept: list[tuple[Amount, int, list[_Cue] | None]]) -> dict[Amount, str]:
+    """``博士、硕士分别…2000元/1500元``: k tiers then k tier-less amounts pair up in order."""
+    out: dict[Amount, str] = {}
+    i = 0
+    while i < len(kept):
+        amount, _, own = kept[i]
+        j = i + 1
+        while j < len(kept) and kept[j][2] is None:
+            j += 1
+        if own is not None:
+            labels = list(dict.fromkeys(c.label for c in own if c.label != TITLE))
+            if len(labels) >= 2 and len(labels) == j - i:
+                for k, label in enumerate(labels):
+                    out[kept[i + k][0]] = label
+        i = j
+    return out
 
 
 def _fill_schedule_durations(found: list[_Found]) -> None:

@@ -32,7 +32,7 @@ _REQUIRED_KEYS = {
     "schema_version": int, "tiers": list, "class_patterns": list, "generic_tiers": list,
     "degree_ladder": list, "degree_span_suffix": str, "benefits": list,
     "generic_benefit_patterns": list, "not_provision_patterns": list, "threshold_suffix": str,
-    "period": dict, "cap_before": str, "duration": str,
+    "period": dict, "cap_before": str, "duration": str, "not_stated_patterns": list,
 }
 
 
@@ -44,7 +44,9 @@ class Lexicon:
     tier_group: dict[str, str]  # regex group name → tier ("_class" for numbered categories)
     benefit_re: re.Pattern[str]
     benefit_group: dict[str, str]  # group name → benefit, or GENERIC_BENEFIT
+    weak_benefit_groups: frozenset[str]  # groups of cues that name only a topic (租房, 购房)
     not_provision_re: re.Pattern[str]
+    not_stated_re: re.Pattern[str]
     threshold_re: re.Pattern[str]
     month_before_re: re.Pattern[str]
     year_before_re: re.Pattern[str]
@@ -114,8 +116,12 @@ def load_lexicon(path: Path | str | None = None) -> Lexicon:
     class_entries = [("_class", p) for p in data["class_patterns"]]
     tier_re, tier_group = _alternation(class_entries + tier_entries, path)
     benefit_entries = [(e["benefit"], p) for e in data["benefits"] for p in e["patterns"]]
+    weak_from = len(benefit_entries)
+    benefit_entries += [(e["benefit"], p) for e in data["benefits"] for p in e.get("weak_patterns", [])]
     benefit_entries += [(GENERIC_BENEFIT, p) for p in data["generic_benefit_patterns"]]
     benefit_re, benefit_group = _alternation(benefit_entries, path)
+    weak_groups = frozenset(f"g{i}" for i in range(weak_from, len(benefit_entries))
+                            if benefit_entries[i][0] != GENERIC_BENEFIT)
     period = data["period"]
     terms = tuple(sorted({p for _, p in tier_entries + benefit_entries if _PLAIN_WORD.match(p)}))
     return Lexicon(
@@ -123,7 +129,9 @@ def load_lexicon(path: Path | str | None = None) -> Lexicon:
         tier_group=tier_group,
         benefit_re=benefit_re,
         benefit_group=benefit_group,
+        weak_benefit_groups=weak_groups,
         not_provision_re=_compile("|".join(f"(?:{p})" for p in data["not_provision_patterns"]), path),
+        not_stated_re=_compile("|".join(f"(?:{p})" for p in data["not_stated_patterns"]), path),
         threshold_re=_compile(data["threshold_suffix"], path),
         month_before_re=_compile(f"(?:{period['month_before']})", path),
         year_before_re=_compile(f"(?:{period['year_before']})", path),

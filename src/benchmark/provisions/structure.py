@@ -17,7 +17,8 @@ _LIST_RE = re.compile(
     r"(?P<indent>[ \t]*)(?:[-*+•·]|\d{1,2}[.、)]|[(]?[一二三四五六七八九十]{1,3}[、).]|[(]\d{1,2}[)])\s*"
 )
 _LABEL_RE = re.compile(r"[:]\s*$")
-_REFERENCE_HEADING_RE = re.compile(r"引用|链接|来源|参考|文献|出处")
+# Headings of citation lists, whose lines repeat figures of the text ("可引用金额" is not one).
+_REFERENCE_HEADING_RE = re.compile(r"链接|来源|参考文献|出处|已直接引用")
 
 
 @dataclass
