@@ -210,6 +210,89 @@ REJECTS = [
 ]
 
 
+# ---- review of the feature candidates (FeatureExtractor over the corpus) --------------------
+A, R = "accept", "reject"
+FEATURE_REVIEW = [
+    ("上海.md", "talent_apartment", "correct", dict(evidence="同时有区筹公租房优先配租和人才公寓",
+     note="长宁区 example; the intro line only says support is district-level")),
+    ("东莞.md", "settle_before_job", A, {}), ("东莞.md", "hukou_min_degree", A, {}),
+    ("东莞.md", "hukou_age_limit_bachelor", A, {}), ("东莞.md", "talent_apartment", A, {}),
+    ("东莞.md", "children_schooling", A, {}), ("东莞.md", "spouse_employment", A, {}),
+    ("东莞.md", "one_stop_service", R, dict(note="医院绿色通道 is a medical service, not a service window")),
+    ("佛山.md", "talent_apartment", A, {}), ("佛山.md", "children_schooling", A, {}),
+    ("佛山.md", "one_stop_service", A, {}),
+    ("北京-区级安居配套补充表.md", "talent_apartment", R, dict(note="table header, not a statement")),
+    ("北京-区级安居配套补充表.md", "one_stop_service", R, dict(note="no service window stated")),
+    ("北京.md", "hukou_age_limit_bachelor", A, dict(note="引进毕业生落户: 本科26周岁以下")),
+    ("北京.md", "talent_apartment", "correct", dict(status="to_check",
+     note="区级/园区实践, the text asks for citable originals")),
+    ("北京.md", "one_stop_service", A, dict(note="人才引进绿色通道, 最快5个工作日")),
+    ("南宁.md", "one_stop_service", A, {}),
+    ("南昌.md", "talent_apartment", A, {}),
+    ("南昌.md", "children_schooling", R, dict(note="listed under '高度可能存在': not established")),
+    ("南昌.md", "one_stop_service", R, dict(note="a guess about district windows")),
+    ("厦门.md", "hukou_social_security_months", "correct", dict(value="3",
+     evidence="岛外存在“租赁备案+居住登记+3个月社保”", note="岛外 3 months; 岛内 2 years")),
+    ("合肥.md", "talent_apartment", R, dict(note="generic list ('通常包括'); the summary cites no source")),
+    ("哈尔滨.md", "talent_apartment", R, dict(note="conditional ('即便存在')")),
+    ("天津.md", "hukou_age_limit_bachelor", A, {}),
+    ("天津.md", "talent_apartment", A, dict(note="天津经开区 认定结果 of 天津市人才公寓")),
+    ("太原.md", "one_stop_service", A, {}),
+    ("宁波.md", "talent_apartment", R, dict(note="only a hint to check 鄞州")),
+    ("广州-区级配套补充表.md", "talent_apartment", A, {}),
+    ("广州.md", "talent_apartment", A, {}), ("广州.md", "price_capped_housing", A, {}),
+    ("广州.md", "children_schooling", A, {}), ("广州.md", "one_stop_service", A, {}),
+    ("成都.md", "hukou_age_limit_bachelor", A, {}), ("成都.md", "talent_apartment", A, {}),
+    ("成都.md", "children_schooling", R, dict(note="vague ('再去衔接')")),
+    ("无锡.md", "settle_before_job", A, {}),
+    ("昆明.md", "talent_apartment", A, {}),
+    ("昆明.md", "children_schooling", R, dict(note="a list of what to check")),
+    ("昆明.md", "spouse_employment", R, dict(note="a list of what to check")),
+    ("昆明.md", "one_stop_service", R, dict(note="西山区 direction to check")),
+    ("杭州.md", "settle_before_job", A, {}), ("杭州.md", "hukou_min_degree", A, {}),
+    ("杭州.md", "hukou_age_limit_bachelor", A, {}),
+    ("杭州.md", "hukou_social_security_months", R,
+     dict(note="1 month is the 职称 route; graduates need only an employer")),
+    ("杭州.md", "children_schooling", A, {}),
+    ("武汉.md", "settle_before_job", A, {}), ("武汉.md", "hukou_min_degree", A, {}),
+    ("武汉.md", "hukou_age_limit_bachelor", A, {}), ("武汉.md", "talent_apartment", A, {}),
+    ("沈阳.md", "talent_apartment", R, dict(note="a question, not a statement")),
+    ("济南.md", "talent_apartment", R, dict(note="not found by the source")),
+    ("深圳.md", "hukou_age_limit_bachelor", A, dict(note="在职人才引进: 本科以上 45周岁以下")),
+    ("珠海.md", "hukou_age_limit_bachelor", R, dict(note="age limit of the 一免两减 housing scheme")),
+    ("石家庄.md", "talent_apartment", R, dict(note="a question to the reader")),
+    ("石家庄.md", "children_schooling", A, dict(note="人才绿卡 services")),
+    ("石家庄.md", "one_stop_service", A, dict(note="政务绿色通道 for 认定人才")),
+    ("福州.md", "hukou_social_security_months", R, dict(note="3 months is for the 生活补贴")),
+    ("福州.md", "talent_apartment", A, {}), ("福州.md", "price_capped_housing", A, {}),
+    ("苏州.md", "talent_apartment", A, {}),
+    ("苏州.md", "one_stop_service", R, dict(note="购房绿色通道 in a source title")),
+    ("西安.md", "talent_apartment", "correct",
+     dict(evidence="更容易进入**人才公寓、安居保障、购房支持、项目资助、团队引进**等政策池")),
+    ("西安.md", "children_schooling", R, dict(note="vague ('再承接')")),
+    ("郑州.md", "talent_apartment", R, dict(note="says it depends on districts")),
+    ("重庆.md", "talent_apartment", A, {}),
+    ("重庆.md", "children_schooling", R, dict(note="vague ('更方便衔接')")),
+    ("长春.md", "talent_apartment", R, dict(note="'可能涉及'")),
+    ("长春.md", "children_schooling", "correct",
+     dict(evidence="安居、住房、医疗、子女教育、配偶安置、绿色通道等综合服务")),
+    ("长春.md", "spouse_employment", A, {}),
+    ("长春.md", "one_stop_service", "correct",
+     dict(evidence="安居、住房、医疗、子女教育、配偶安置、绿色通道等综合服务")),
+    ("长沙.md", "talent_apartment", A, {}), ("长沙.md", "one_stop_service", A, {}),
+]
+
+
+def write_feature_review() -> None:
+    from benchmark.dataset.features import FEATURE_REVIEW_COLUMNS
+
+    rows = [{"doc": doc, "feature": feat, "decision": dec, **extra}
+            for doc, feat, dec, extra in FEATURE_REVIEW]
+    table = pd.DataFrame(rows).reindex(columns=FEATURE_REVIEW_COLUMNS)
+    path = write_csv(table, resource("dataset", "feature_review.csv"))
+    print(f"{len(table)} feature review decisions -> {path}")
+
+
 def locate(text: str, evidence: str, after: str | None) -> tuple[int, int]:
     lo = 0
     if after:
@@ -245,6 +328,7 @@ def main() -> int:
         table = table.drop_duplicates("key", keep="first")
     path = write_csv(table, resource("dataset", "review_decisions.csv"))
     print(f"{len(table)} review decisions -> {path}")
+    write_feature_review()
     return 0
 
 

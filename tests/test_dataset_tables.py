@@ -76,7 +76,7 @@ def test_unknown_stays_missing_never_zero(provisions):
     assert provisions["amount_max_cny"].isna().any() and (provisions["amount_max_cny"] != 0).all()
     assert (provisions["amount_cny"] > 0).all()
     cov = dataset.coverage(provisions, dataset.load_features())
-    empty = cov[cov["n_provisions"] == 0]
+    empty = cov[(cov["n_provisions"] == 0) & (cov["n_features"] == 0)]
     assert len(empty) and empty["latest_source_date"].isna().all()
     assert stats["popu_2020"].notna().all()
 

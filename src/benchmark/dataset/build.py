@@ -46,6 +46,15 @@ def build_all(shared: Path) -> dict[str, tuple[Path, int]]:
     out["city_stats"] = (write_csv(stats, resource("dataset", "city_stats.csv")), len(stats))
     entries = build_entry_points(texts, cities)
     out["entry_points"] = (write_csv(entries, resource("registry", "entry_points.csv")), len(entries))
+    from benchmark.dataset.features import FeatureExtractor, curate_features, read_feature_review
+
+    candidates = FeatureExtractor().transform(texts)
+    review = read_feature_review()
+    feats = curate_features(candidates, review, texts)
+    pending = len(candidates) - len(review.merge(candidates, on=["doc", "feature"]))
+    out["features"] = (write_csv(feats, resource("dataset", "features.csv")), len(feats))
+    if pending:
+        out["features_pending_review"] = (resource("dataset", "feature_review.csv"), pending)
     prov = build_provisions(shared)
     out["provisions"] = (write_csv(prov, resource("dataset", "provisions.csv")), len(prov))
     return out
