@@ -50,8 +50,12 @@ _RESPECTIVE_RE = re.compile(r"分别")
 _URL_RE = re.compile(r"https?://")
 _PERIOD_UNIT_RE = re.compile(r"^\s*/\s*(?:人\s*[/·]\s*)?[月年人户]")
 # a person category named before the amount that is no tier of the vocabulary (新入户人才)
-_UNKNOWN_PERSON_RE = re.compile(r"[\u4e00-\u9fff]{1,6}人才(?![公住房驿港卡服绿认计政工队])")
+_UNKNOWN_PERSON_RE = re.compile(r"[\u4e00-\u9fff]{1,6}人才(?![公住房驿港卡服绿认计政工队项])")
 _RATIO_RE = re.compile(r"\d\s*%|%")
+
+
+# How directly the benefit of an amount is stated, most direct first.
+BENEFIT_IN_CLAUSE, BENEFIT_IN_LINE, BENEFIT_ENCLOSING, BENEFIT_GENERIC = range(4)
 
 
 @dataclass
@@ -91,6 +95,8 @@ class _Found:
     schedule: bool = False
     group: tuple = ()
     head: Amount | None = None  # the amount that named the tier this one continues
+    benefit_level: int = 0  # BENEFIT_IN_CLAUSE … BENEFIT_GENERIC
+    tier_from_context: bool = False  # the tier was not named next to the amount
 
 
 class ProvisionExtractor:
@@ -139,7 +145,7 @@ class ProvisionExtractor:
                 continue
             found.extend(ctx.read_line(line, line_amounts))
         _fill_schedule_durations(found)
-        return _records(found, norm, doc)
+        return _records(_resolve_restatements(found), norm, doc)
 
     def _tier_cues(self, t: str, lex: Lexicon) -> list[_Cue]:
         cues: list[_Cue] = []
@@ -285,40 +291,63 @@ class _Context:
         after = [c for c in specific if c.start >= anchor_end]
         if after and after[0].start - anchor_end <= 4:
             return after[0].label, generic
-        before = [c for c in specific if c.end <= anchor]
+        before = [c for c in specific if c.end <= anchor and not self._other_item(c.end, anchor)]
         if before:
             return before[-1].label, generic
         if after:
             return after[0].label, generic
         return None, generic
 
+    def _other_item(self, start: int, end: int) -> bool:
+        """Text [start, end) between a benefit cue and an amount passes into another item:
+        a separator then another tier (``博士公寓免租、领军人才最高1000万元``), unless the cue
+        is a label (``购房补贴：博士20万、硕士10万``)."""
+        gap = self.t[start:end]
+        if ":" in gap or not _ITEM_SEPARATOR_RE.search(gap):
+            return False
+        separator = _ITEM_SEPARATOR_RE.search(gap).start() + start
+        return bool(self.tiers.within(separator, end))
+
     def _benefit(self, line: Line, clause: tuple[int, int], amount: Amount,
-                 tier_span: tuple[int, int]) -> str | None:
+                 tier_span: tuple[int, int]) -> tuple[str | None, int]:
+        """The benefit of an amount and how directly it is stated (a ``BENEFIT_*`` level)."""
         benefit, generic_seen = self._benefit_near(*clause, amount.start, amount.end, tier_span)
         if benefit:
-            return benefit
-        # earlier clauses of the same line or cell ("购房补贴：博士20万；硕士10万")
-        scope_start = _cell_of(line, amount.start)[0] if line.kind == "table" else line.content_start
-        benefit, generic = self._benefit_near(scope_start, clause[0], clause[0], clause[0])
-        generic_seen |= generic
-        if benefit:
-            return benefit
-        for start, end in self._enclosing_spans(line):
+            return benefit, BENEFIT_IN_CLAUSE
+        clause_generic = generic_seen
+        # earlier clauses of the same list item or cell ("购房补贴：博士20万；硕士10万"); in a
+        # running paragraph an earlier sentence is another matter
+        if line.kind != "para":
+            scope_start = _cell_of(line, amount.start)[0] if line.kind == "table" else line.content_start
+            benefit, generic = self._benefit_near(scope_start, clause[0], clause[0], clause[0])
+            generic_seen |= generic
+            if benefit:
+                return benefit, BENEFIT_IN_LINE
+        # "…补贴 750 元" says it is a cash benefit: only what directly encloses it may say more
+        spans = self._enclosing_spans(line, close_only=clause_generic)
+        for start, end in spans:
             specific, generic, excluded = self._valid_benefits(start, end)
             if excluded:
-                return None
+                return None, BENEFIT_GENERIC
             if specific:
-                return specific[0].label  # the topic an enclosing line names comes first
+                return specific[0].label, BENEFIT_ENCLOSING  # an enclosing line names its topic first
             generic_seen |= generic
-        return "other_cash" if generic_seen else None
+        return ("other_cash" if generic_seen else None), BENEFIT_GENERIC
 
-    def _enclosing_spans(self, line: Line):
+    def _enclosing_spans(self, line: Line, close_only: bool = False):
         for parent in reversed(line.parents):
             yield parent.content_start, parent.end
-        # earlier items of the same list block ("- …可申领生活补助" then "- 特级人才：…")
+        # the nearest earlier item of the same list block that names a benefit, when it names
+        # it in full ("- …可申领生活补助" then "- 特级人才：…"); a mere topic word there
+        # ("零租金") is another item's subject
         for other in reversed(self.lines[self.block_start[line.index]:line.index]):
             if other.kind == "list" and other.indent <= line.indent and other.index not in self.by_line:
-                yield other.content_start, other.end
+                cues = [c for c in self.benefits.within(other.content_start, other.end)
+                        if c.label != GENERIC_BENEFIT]
+                if cues:
+                    if not all(c.weak for c in cues):
+                        yield other.content_start, other.end
+                    break
         if line.kind == "table":
             yield from line.cells
             if line.header:
@@ -326,6 +355,8 @@ class _Context:
         headings = list(reversed(line.headings))
         if headings:
             yield headings[0].content_start, headings[0].end
+        if close_only:
+            return
         for other in self._eligibility_lines(line):
             yield other.content_start, other.end
         for heading in headings[1:]:
@@ -391,11 +422,14 @@ class _Context:
             after = t[amount.end:min(amount.end + 12, clause[1] + 12)]
             schedule = bool(_SCHEDULE_RE.search(segment))
             tier_span = (own[0].start, own[-1].end) if own else (0, 0)
+            tier_from_context = own is None
             if amount in respective:
                 tiers = [respective[amount]]
             elif own is not None:
                 tiers = self._labels(own)
                 head, bare_followers = amount, 0
+            elif _UNKNOWN_PERSON_RE.search(segment) and "其中" not in segment:
+                tiers = ["any"]  # a category the vocabulary has no tier for (新入户人才, 特聘人才)
             elif position > 0 and prev_tiers is not None:
                 # a later amount with no tier of its own: a total cap of a recurring amount
                 # ("2万元/年，最高10万元") is not a provision; a short enumeration gap with no
@@ -406,8 +440,6 @@ class _Context:
                     bare_followers += 1
                     continue
                 tiers = prev_tiers
-            elif _UNKNOWN_PERSON_RE.search(segment):
-                tiers = ["any"]  # a category the vocabulary has no tier for (新入户人才)
             else:
                 tiers = self._enclosing_tiers(line) or ["any"]
             if tiers == [TITLE]:
@@ -416,12 +448,14 @@ class _Context:
             tiers = [x for x in tiers if x != TITLE]
             if amount.is_range and (own is None or len(tiers) > 1):
                 continue  # a range over several tiers with no split is not a record
-            benefit = self._benefit(line, clause, amount, tier_span)
+            benefit, benefit_level = self._benefit(line, clause, amount, tier_span)
             if benefit is None:
                 continue
             period = _period(lex, segment, after)
             if schedule and period == "once":
                 period = "year"
+            if period == "once" and own is None and position > 0 and _bare_gap(segment):
+                period = prev_period  # "月度上限2000元/1500元": the second figure is monthly too
             is_cap = bool(lex.cap_before_re.search(segment))
             duration = None
             if period != "once":
@@ -431,7 +465,8 @@ class _Context:
             group = (line.parents[-1].index if line.parents else -1, tuple(tiers), benefit)
             for value in amount.values:
                 out.append(_Found(amount, value, tiers, benefit, period, is_cap, duration, clause,
-                                  schedule=schedule, group=group, head=head))
+                                  schedule=schedule, group=group, head=head,
+                                  benefit_level=benefit_level, tier_from_context=tier_from_context))
             prev_tiers, prev_period = tiers, period
             if bare_followers >= 2 and head is not None:
                 # several figures for one tier with nothing to tell them apart: none is a record
@@ -547,6 +582,36 @@ def _respective(kept: list[tuple[Amount, int, list[_Cue] | None]]) -> dict[Amoun
                 for k, label in enumerate(labels):
                     out[kept[i + k][0]] = label
         i = j
+    return out
+
+
+def _resolve_restatements(found: list[_Found]) -> list[_Found]:
+    """A figure restated for the same tier is the same provision: keep its best-evidenced reading.
+
+    - a reading whose benefit is only a generic 补贴 (→ other_cash) yields to a reading of the
+      same tier, period and amount whose clause names the benefit itself;
+    - an ``any`` tier that no context supported yields to the same benefit, period and amount
+      stated for a named tier.
+    """
+    direct = {(t, f.period, f.value) for f in found for t in f.tiers
+              if f.benefit_level <= BENEFIT_IN_LINE}
+    direct_benefit = {}
+    for f in found:
+        if f.benefit_level <= BENEFIT_IN_LINE:
+            for t in f.tiers:
+                direct_benefit.setdefault((t, f.period, f.value), set()).add(f.benefit)
+    named = {(f.benefit, f.period, f.value) for f in found if f.tiers != ["any"]}
+    out = []
+    for f in found:
+        if f.tiers == ["any"] and f.tier_from_context and (f.benefit, f.period, f.value) in named:
+            continue
+        if f.benefit_level == BENEFIT_GENERIC:
+            keep = [t for t in f.tiers
+                    if (t, f.period, f.value) not in direct or f.benefit in direct_benefit[(t, f.period, f.value)]]
+            if not keep:
+                continue
+            f.tiers = keep
+        out.append(f)
     return out
 
 
