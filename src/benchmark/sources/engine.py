@@ -223,12 +223,19 @@ class Crawler:
                 finally:
                     self.pending -= 1
                     self.done += 1
-                    if self.progress:
-                        self.progress(self.done, self.done + self.pending, item.url)
+                    self._report_progress(item.url)
                     if self.pending == 0:
                         self.finished.set()
         finally:
             self.workers[host] -= 1
+
+    def _report_progress(self, url: str) -> None:
+        if self.progress is None:
+            return
+        try:
+            self.progress(self.done, self.done + self.pending, url)
+        except Exception:  # noqa: BLE001 - a broken progress display must not stall the crawl
+            self.progress = None
 
     # ------------------------------------------------------------------ a page
     async def _process(self, item: CrawlItem) -> None:
