@@ -44,8 +44,8 @@ def provision_key(
 ) -> str:
     """Stable identity of a provision: what the evaluation matches on, independent of offsets.
 
-    The district joins the identity when the candidate names one (a district-level document
-    states the same amount for several districts). Readable prefix plus a short hash, so a
+    The district joins the identity of a provision the analyst adds by hand (a document may
+    state the same amount for several districts); extraction candidates have none. Readable prefix plus a short hash, so a
     spreadsheet user can still see what it is.
     """
     parts = [str(doc), str(tier), str(benefit), str(period), _amount_text(amount_cny)]
@@ -58,11 +58,11 @@ def provision_key(
 
 def with_keys(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
-    districts = out["district"] if "district" in out.columns else pd.Series(None, index=out.index)
+    # Candidates are identified by the extraction contract alone (no district): the same
+    # extractor output must find the same decisions whatever provenance was added to it.
     out["key"] = [
-        provision_key(r.doc, r.tier, r.benefit, r.period, r.amount_cny, d)
-        for r, d in zip(out[["doc", "tier", "benefit", "period", "amount_cny"]].itertuples(),
-                        districts, strict=True)
+        provision_key(r.doc, r.tier, r.benefit, r.period, r.amount_cny)
+        for r in out[["doc", "tier", "benefit", "period", "amount_cny"]].itertuples()
     ]
     return out
 
