@@ -247,3 +247,27 @@ def test_spec_yaml_file_errors(tmp_path):
         coin.build(bad)
     with pytest.raises(TalentbenchError, match="not found"):
         coin.build(tmp_path / "missing.yaml")
+
+
+def test_log_regenerates_the_index(tmp_path):
+    import yaml
+
+    coin = CompositeIndex(small_data(), small_meta()).build({"steps": [
+        {"impute": {"method": "median"}}, {"treat": {"winmax": 1}}, {"normalise": {"range": [1, 100]}},
+        {"weight": {"method": "manual", "weights": {"i2": 1}}}, {"aggregate": {"method": "geometric"}}]})
+    # the log holds every parameter, defaults included, and rebuilds the same index
+    treat = next(e for e in coin.log if e["step"] == "treat")["params"]
+    assert treat == {"method": "winsorise_log", "winmax": 1, "skew": 2.0, "kurt": 3.5, "all": False, "skip": None}
+    path = tmp_path / "log.yaml"
+    path.write_text(yaml.safe_dump({"steps": [{e["step"]: e["params"]} for e in coin.log]}), encoding="utf-8")
+    again = CompositeIndex(small_data(), small_meta()).build(path)
+    pd.testing.assert_frame_equal(again.data["Aggregated"], coin.data["Aggregated"])
+    pd.testing.assert_frame_equal(again.results, coin.results)
+
+
+def test_unquoted_yaml_on_key(tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text("steps:\n  - screen: {min_data: 1.0, on: Raw}\n", encoding="utf-8")
+    coin = CompositeIndex(small_data(), small_meta()).build(path)
+    assert coin.log[0]["params"]["on"] == "Raw"
+    assert coin.data["Screened"]["uCode"].tolist() == ["A", "B", "F"]

@@ -144,7 +144,7 @@ class Aggregate:
                                 "copeland": "classic"}
 
     def __init__(self, **params: Any):
-        unknown = sorted(set(params) - set(self.defaults))
+        unknown = sorted(map(str, set(params) - set(self.defaults)))
         if unknown:
             raise TalentbenchError(f"aggregate: unknown parameter(s) {unknown}; allowed: {sorted(self.defaults)}")
         self.params = {**self.defaults, **params}

@@ -62,7 +62,11 @@ def load_spec(spec: dict | str | Path | None) -> list[tuple[str, dict]]:
             params = {}
         if not isinstance(params, dict):
             raise TalentbenchError(f"parameters of step {name!r} must be a mapping")
-        steps.append((name, dict(params)))
+        params = dict(params)
+        if True in params and "on" not in params:
+            # YAML 1.1 reads an unquoted key `on` as the boolean true
+            params["on"] = params.pop(True)
+        steps.append((name, params))
     names = [n for n, _ in steps]
     if len(set(names)) != len(names):
         raise TalentbenchError(f"a step appears twice in the spec: {names}")

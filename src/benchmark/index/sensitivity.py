@@ -187,6 +187,11 @@ class Replicator:
         choice_cols = [i for i, u in enumerate(self.inputs) if u.kind != "weights"]
         idx = np.column_stack([self.option_index(design[:, i], self.inputs[i]) for i in choice_cols]) \
             if choice_cols else np.zeros((n, 0), dtype=int)
+        # one fixed table of noisy weight sets per weights input for the whole design, so that
+        # a point of the hypercube means the same weights in every group of replications
+        for i, inp in enumerate(self.inputs):
+            if inp.kind == "weights":
+                self.noise_sets(i, max(n, 1024))
         out = np.full((n, len(self.units)), np.nan)
         combos, inverse = np.unique(idx, axis=0, return_inverse=True)
         inverse = np.asarray(inverse).reshape(-1)
@@ -212,8 +217,7 @@ class Replicator:
         weights = np.tile(self.hm.weight_vector(base), (len(design), 1))
         for i, inp in enumerate(self.inputs):
             if inp.kind == "weights":
-                k = max(len(design), 1024)
-                sets = self.noise_sets(i, k)
+                sets = self._noise_sets[i]
                 pick = np.minimum((design[:, i] * len(sets)).astype(int), len(sets) - 1)
                 weights *= sets[pick]
         fast = not plan and aggregator.params["dat_thresh"] is None and all(

@@ -41,7 +41,7 @@ class Step:
     methods: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, **params: Any):
-        unknown = sorted(set(params) - set(self.defaults))
+        unknown = sorted(map(str, set(params) - set(self.defaults)))
         if unknown:
             raise TalentbenchError(
                 f"{self.name}: unknown parameter(s) {unknown}; allowed: {sorted(self.defaults)}"

@@ -146,7 +146,7 @@ class Weight:
                                 "force": False}
 
     def __init__(self, **params: Any):
-        unknown = sorted(set(params) - set(self.defaults))
+        unknown = sorted(map(str, set(params) - set(self.defaults)))
         if unknown:
             raise TalentbenchError(f"weight: unknown parameter(s) {unknown}; allowed: {sorted(self.defaults)}")
         self.params = {**self.defaults, **params}
