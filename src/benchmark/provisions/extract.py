@@ -48,6 +48,10 @@ _BARE_DURATION_RE = re.compile(r"\s*(?P<num>\d+|[一二三四五六七八九十]
 _TOTAL_CAP_BEFORE_RE = re.compile(r"(?:最高|累计|合计|总计|共计|总额)\s*(?:不超过)?\s*$")
 _RESPECTIVE_RE = re.compile(r"分别")
 _URL_RE = re.compile(r"https?://")
+_NUMBERED_RE = re.compile(r"型|层次|类")
+_GENERIC_AFTER_RE = re.compile(
+    r"\s*(?:/\s*[人年月]\s*)?(?:[、,]\s*[^;。,:]{0,8}?(?:\d[\d.]*\s*万?元?))*"  # further figures of an enumeration
+    r"\s*[\u4e00-\u9fff]{0,2}(?:补贴|补助|奖励|资助|奖补|津贴)")
 _PERIOD_UNIT_RE = re.compile(r"^\s*/\s*(?:人\s*[/·]\s*)?[月年人户]")
 # a person category named before the amount that is no tier of the vocabulary (新入户人才)
 _UNKNOWN_PERSON_RE = re.compile(r"[\u4e00-\u9fff]{1,6}人才(?![公住房驿港卡服绿认计政工队项])")
@@ -65,6 +69,7 @@ class _Cue:
     label: str  # tier / benefit / "_class" / GENERIC_BENEFIT
     text: str
     weak: bool = False  # a benefit cue naming only the topic (租房, 购房)
+    category: str | None = None  # for a numbered category (1型, 第二层次): its kind and number
 
 
 class _Cues:
@@ -153,8 +158,10 @@ class ProvisionExtractor:
         for m in lex.tier_re.finditer(t):
             label = lex.tier_group[m.lastgroup]
             if label == "_class":
+                numbered = _NUMBERED_RE.search(m.group())
                 for tier in class_tiers(m.group(), patterns):
-                    cues.append(_Cue(m.start(), m.end(), tier, m.group()))
+                    category = f"{numbered.group()}:{tier}" if numbered else None
+                    cues.append(_Cue(m.start(), m.end(), tier, m.group(), category=category))
                 continue
             cues.append(_Cue(m.start(), m.end(), label, m.group()))
             if label in lex.degree_ladder:
@@ -174,13 +181,49 @@ class _Context:
         self.t, self.lex, self.lines, self.tiers, self.benefits = t, lex, lines, tiers, benefits
         self.by_line = by_line
         self.block_start = _block_starts(lines)
+        self.definitions = self._category_definitions()
+
+    def _category_definitions(self) -> list[tuple[int, str, list[str]]]:
+        """Numbered categories defined as lists of tiers: ``3型：E类人才、全日制博士研究生``.
+
+        Returns (position, category, tiers) in document order; an amount for the category
+        is read as an amount for each listed tier (the nearest definition before it).
+        """
+        out = []
+        for line in self.lines:
+            if line.kind not in ("list", "para") or line.index in self.by_line:
+                continue
+            cues = self.tiers.within(line.content_start, line.end)
+            if len(cues) < 2 or cues[0].category is None:
+                continue
+            head = cues[0]
+            if not re.match(r"\s*:", self.t[head.end:head.end + 3]) or head.start - line.content_start > 3:
+                continue
+            listed = [c.label for c in cues[1:] if c.start > head.end and c.label != TITLE]
+            specific = [x for x in dict.fromkeys(listed) if x not in self.lex.generic_tiers]
+            if specific:
+                out.append((head.start, head.category, specific))
+        return out
 
     # --- tiers ----------------------------------------------------------------------------
     def _labels(self, cues: list[_Cue]) -> list[str] | None:
-        """Tier labels of cues; a professional title alone gives ``[TITLE]``."""
+        """Tier labels of cues; a professional title alone gives ``[TITLE]``.
+
+        A numbered category that the text defines as a list of tiers stands for those tiers.
+        """
         if not cues:
             return None
-        found = list(dict.fromkeys(c.label for c in cues))
+        labels = []
+        for cue in cues:
+            defined = None
+            if cue.category is not None:
+                for position, category, tiers in self.definitions:
+                    if position >= cue.start:
+                        break
+                    if category == cue.category:
+                        defined = tiers
+            labels.extend(defined or [cue.label])
+        found = list(dict.fromkeys(labels))
         real = [x for x in found if x != TITLE]
         if not real:
             return [TITLE]
@@ -225,18 +268,15 @@ class _Context:
                 out.append(other)
         return out
 
-    def _enclosing_tiers(self, line: Line) -> list[str] | None:
+    def _enclosing_tiers(self, line: Line, pos: int) -> list[str] | None:
         for parent in reversed(line.parents):
             tiers = self._tiers_in(parent.content_start, parent.end)
             if tiers:
                 return tiers
         if line.kind == "table":
-            for cell in line.cells:
+            # the row's label first, then the column's header, then the rest of the row
+            for cell in _table_context(line, pos, tiers_first=True):
                 tiers = self._tiers_in(*cell)
-                if tiers:
-                    return tiers
-            if line.header:
-                tiers = self._tiers_in(line.header.start, line.header.end)
                 if tiers:
                     return tiers
         headings = list(reversed(line.headings))
@@ -314,6 +354,9 @@ class _Context:
         benefit, generic_seen = self._benefit_near(*clause, amount.start, amount.end, tier_span)
         if benefit:
             return benefit, BENEFIT_IN_CLAUSE
+        if _GENERIC_AFTER_RE.match(self.t, amount.end, clause[1]):
+            # "1000 万元补贴", "本科 1.5 万、硕士 3 万落地奖励": named, though not by our lexicon
+            return "other_cash", BENEFIT_GENERIC
         clause_generic = generic_seen
         # earlier clauses of the same list item or cell ("购房补贴：博士20万；硕士10万"); in a
         # running paragraph an earlier sentence is another matter
@@ -324,7 +367,7 @@ class _Context:
             if benefit:
                 return benefit, BENEFIT_IN_LINE
         # "…补贴 750 元" says it is a cash benefit: only what directly encloses it may say more
-        spans = self._enclosing_spans(line, close_only=clause_generic)
+        spans = self._enclosing_spans(line, amount.start, close_only=clause_generic)
         for start, end in spans:
             specific, generic, excluded = self._valid_benefits(start, end)
             if excluded:
@@ -334,24 +377,23 @@ class _Context:
             generic_seen |= generic
         return ("other_cash" if generic_seen else None), BENEFIT_GENERIC
 
-    def _enclosing_spans(self, line: Line, close_only: bool = False):
+    def _enclosing_spans(self, line: Line, pos: int, close_only: bool = False):
         for parent in reversed(line.parents):
             yield parent.content_start, parent.end
-        # the nearest earlier item of the same list block that names a benefit, when it names
-        # it in full ("- …可申领生活补助" then "- 特级人才：…"); a mere topic word there
-        # ("零租金") is another item's subject
-        for other in reversed(self.lines[self.block_start[line.index]:line.index]):
-            if other.kind == "list" and other.indent <= line.indent and other.index not in self.by_line:
+        # the item just before this one (or before its parent), when it names a benefit in
+        # full: "- …可申领生活补助" then "- 特级人才：…"
+        for item in ([] if close_only else [line, *reversed(line.parents)]):
+            if item.kind != "list" or item.index == 0:
+                continue
+            other = self.lines[item.index - 1]
+            if other.kind == "list" and other.indent == item.indent:
                 cues = [c for c in self.benefits.within(other.content_start, other.end)
-                        if c.label != GENERIC_BENEFIT]
+                        if c.label != GENERIC_BENEFIT and not c.weak]
                 if cues:
-                    if not all(c.weak for c in cues):
-                        yield other.content_start, other.end
+                    yield other.content_start, other.end
                     break
         if line.kind == "table":
-            yield from line.cells
-            if line.header:
-                yield line.header.start, line.header.end
+            yield from _table_context(line, pos, tiers_first=False)
         headings = list(reversed(line.headings))
         if headings:
             yield headings[0].content_start, headings[0].end
@@ -441,13 +483,20 @@ class _Context:
                     continue
                 tiers = prev_tiers
             else:
-                tiers = self._enclosing_tiers(line) or ["any"]
+                tiers = self._enclosing_tiers(line, amount.start) or ["any"]
             if tiers == [TITLE]:
                 prev_tiers, prev_period = tiers, "once"
                 continue
             tiers = [x for x in tiers if x != TITLE]
             if amount.is_range and (own is None or len(tiers) > 1):
                 continue  # a range over several tiers with no split is not a record
+            slash_tiers = None
+            if len(amount.values) > 1 and own is None and amount not in respective:
+                # "180/100/50/20/10万" with no tier beside it: only if the context names as
+                # many tiers, in order; otherwise nobody can say whose figure is whose
+                if len(tiers) != len(amount.values):
+                    continue
+                slash_tiers = tiers
             benefit, benefit_level = self._benefit(line, clause, amount, tier_span)
             if benefit is None:
                 continue
@@ -463,8 +512,9 @@ class _Context:
                 if duration is None and not schedule:
                     duration = self._duration(line, clause, amount, period)
             group = (line.parents[-1].index if line.parents else -1, tuple(tiers), benefit)
-            for value in amount.values:
-                out.append(_Found(amount, value, tiers, benefit, period, is_cap, duration, clause,
+            for k, value in enumerate(amount.values):
+                value_tiers = [slash_tiers[k]] if slash_tiers else tiers
+                out.append(_Found(amount, value, value_tiers, benefit, period, is_cap, duration, clause,
                                   schedule=schedule, group=group, head=head,
                                   benefit_level=benefit_level, tier_from_context=tier_from_context))
             prev_tiers, prev_period = tiers, period
@@ -594,10 +644,10 @@ def _resolve_restatements(found: list[_Found]) -> list[_Found]:
       stated for a named tier.
     """
     direct = {(t, f.period, f.value) for f in found for t in f.tiers
-              if f.benefit_level <= BENEFIT_IN_LINE}
+              if f.benefit_level < BENEFIT_GENERIC}
     direct_benefit = {}
     for f in found:
-        if f.benefit_level <= BENEFIT_IN_LINE:
+        if f.benefit_level < BENEFIT_GENERIC:
             for t in f.tiers:
                 direct_benefit.setdefault((t, f.period, f.value), set()).add(f.benefit)
     named = {(f.benefit, f.period, f.value) for f in found if f.tiers != ["any"]}
@@ -644,6 +694,9 @@ def _period(lex: Lexicon, segment: str, after: str) -> str:
         return "month"
     if lex.year_after_re.match(after):
         return "year"
+    # a period word before the amount counts only in the same phrase ("每月最高2000元"), not
+    # across a comma ("不是月度补贴，而是15万元安家费")
+    segment = segment[segment.rfind(",") + 1:]
     month = [m.end() for m in lex.month_before_re.finditer(segment)]
     year = [m.end() for m in lex.year_before_re.finditer(segment)]
     if month or year:
@@ -653,6 +706,22 @@ def _period(lex: Lexicon, segment: str, after: str) -> str:
 
 def _has_money(t: str, line: Line) -> bool:
     return bool(find_amounts(t, line.content_start, line.end))
+
+
+def _table_context(line: Line, pos: int, tiers_first: bool) -> list[tuple[int, int]]:
+    """Cells that give context to an amount in a table row.
+
+    For a benefit the column's header comes first (``| 硕士 | … | 10 万元/人 |`` under
+    ``市级安家费``), then the row's label; for a tier, the row's label first.
+    """
+    cells = [c for c in line.cells if c[1] > c[0]]
+    header_cells = line.header.cells if line.header else []
+    column = next((i for i, c in enumerate(line.cells) if c[0] <= pos < c[1]), None)
+    own_header = [header_cells[column]] if column is not None and column < len(header_cells) else []
+    row_label = cells[:1]
+    ordered = (row_label + own_header) if tiers_first else (own_header + row_label)
+    rest = [c for c in cells if c not in ordered]
+    return ordered + rest + ([(line.header.start, line.header.end)] if line.header else [])
 
 
 def _cell_of(line: Line, pos: int) -> tuple[int, int]:

@@ -101,13 +101,16 @@ def parse_lines(text: str) -> list[Line]:
 
 
 def _cells(raw: str, offset: int) -> list[tuple[int, int]]:
+    """Spans of the cells of a table row, empty ones included so columns line up."""
     cells = []
     pos = raw.index("|") + 1
-    while pos <= len(raw):
-        nxt = raw.find("|", pos)
+    end = len(raw.rstrip())
+    if end and raw[end - 1] == "|":
+        end -= 1
+    while pos <= end:
+        nxt = raw.find("|", pos, end)
         if nxt < 0:
-            nxt = len(raw)
-        if raw[pos:nxt].strip():
-            cells.append((offset + pos, offset + nxt))
+            nxt = end
+        cells.append((offset + pos, offset + nxt))
         pos = nxt + 1
     return cells
