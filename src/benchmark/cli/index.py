@@ -110,7 +110,8 @@ def sensitivity_command(data_path: Path, meta_path: Path, spec_path: Path, out_d
     if sobol_n:
         sa = sensitivity(coin, inputs, n=sobol_n, seed=seed)
         files["sobol_indices.csv"] = _csv_bytes(sa.indices)
-        files["sobol_units.csv"] = _csv_bytes(sa.unit_st)
+        files["sobol_units_total.csv"] = _csv_bytes(sa.unit_st)
+        files["sobol_units_first.csv"] = _csv_bytes(sa.unit_s1)
     _write_all(out_dir, files)
     click.echo(f"{n} replications in {elapsed:.2f} s ({n / elapsed:,.0f} per second); "
                f"{len(inputs)} uncertain inputs")

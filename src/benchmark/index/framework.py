@@ -248,6 +248,11 @@ def validate_idata(idata: pd.DataFrame, fw: Framework) -> pd.DataFrame:
         raise TalentbenchError(f"iData has duplicate uCode(s): {dupes[:10]}")
     if len(data) < 2:
         raise TalentbenchError("iData needs at least two units to build an index")
+    for den in sorted(set(fw.denominator_of.values())):
+        # COINr's layout names denominator columns Den_*; accept either spelling in iMeta
+        alias = den[4:] if den.startswith("Den_") else f"Den_{den}"
+        if den not in data.columns and alias in data.columns:
+            data[den] = data[alias]
     needed = list(fw.indicators) + sorted(set(fw.denominator_of.values()))
     missing = [c for c in needed if c not in data.columns]
     if missing:

@@ -345,6 +345,7 @@ class SensitivityResult:
     unit_st: pd.DataFrame  # per unit and input: total index on the unit's rank
     uncertainty: UncertaintyResult
     runs: int
+    unit_s1: pd.DataFrame | None = None  # per unit and input: first-order index on the rank
 
 
 def sensitivity(coin: CompositeIndex, inputs: list[dict] | None = None, n: int = 256, seed: int = 0,
@@ -379,11 +380,15 @@ def sensitivity(coin: CompositeIndex, inputs: list[dict] | None = None, n: int =
     if n_boot:
         indices["S1_low"], indices["S1_high"] = np.nanpercentile(boots1, [5, 95], axis=0)
         indices["ST_low"], indices["ST_high"] = np.nanpercentile(bootst, [5, 95], axis=0)
+    # per unit: a unit without a rank in a replication (e.g. screened out) counts as last
     r = np.nan_to_num(ranks, nan=float(len(rep.units) + 1))
-    _, st_units = sobol_indices(r[:n], r[n:2 * n], r[2 * n:].reshape(d, n, -1))
-    unit_st = pd.DataFrame(st_units.T, columns=[u.name for u in parsed])
+    s1_units, st_units = sobol_indices(r[:n], r[n:2 * n], r[2 * n:].reshape(d, n, -1))
+    names = [u.name for u in parsed]
+    unit_st = pd.DataFrame(st_units.T, columns=names)
     unit_st.insert(0, "uCode", rep.units)
-    return SensitivityResult(indices, unit_st, ua, len(design))
+    unit_s1 = pd.DataFrame(s1_units.T, columns=names)
+    unit_s1.insert(0, "uCode", rep.units)
+    return SensitivityResult(indices, unit_st, ua, len(design), unit_s1)
 
 
 def inputs_from_yaml(path: str) -> list[dict]:

@@ -28,6 +28,8 @@ class StepContext:
         self.data = data
 
     def unit_column(self, column: str, units: pd.Series) -> pd.Series:
+        if column not in self.idata.columns and f"Den_{column}" in self.idata.columns:
+            column = f"Den_{column}"
         if column not in self.idata.columns:
             raise TalentbenchError(f"iData has no column {column!r}")
         return self.idata.set_index("uCode")[column].reindex(units.to_numpy())
