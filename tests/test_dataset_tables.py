@@ -106,6 +106,12 @@ def test_every_corpus_city_is_registered_with_entry_points(texts):
         assert pv.is_official(row.url), row.url
         assert any(row.example_url in texts[d] for d in row.cited_in.split(";")), row.example_url
     assert {"hrss", "housing", "gov_xxgk"} <= set(entries["kind"])
+    assert not entries.duplicated(["city", "url"]).any()
+    # every city portal named in portals.csv is one its documents cite
+    portals = pd.read_csv(registry.resource("registry", "portals.csv"))
+    for row in portals.itertuples():
+        assert any(row.host in texts[d] for d in texts if curate.city_of_doc(d)[0] == row.city), row.host
+    assert set(portals["city"]) <= set(entries.loc[entries["kind"] == "gov_xxgk", "city"])
 
 
 def test_city_stats_match_the_census(shared_data):
@@ -191,3 +197,16 @@ def test_bad_review_input_gives_one_line(tmp_path):
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and "talentbench: error:" in out.stderr
     out = _talentbench("dataset", "queue", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "q.xlsx"))
     assert out.returncode == 2 and "candidates file not found" in out.stderr
+
+
+def test_tables_match_their_schema_files():
+    import yaml
+
+    from benchmark.paths import resource
+
+    for folder in ("dataset", "registry"):
+        schema = yaml.safe_load(resource(folder, "schema.yaml").read_text(encoding="utf-8"))
+        for name, spec in schema.items():
+            header = pd.read_csv(resource(folder, name), nrows=0).columns.tolist()
+            cols = spec["columns"]
+            assert header == (list(cols) if isinstance(cols, dict) else cols), name

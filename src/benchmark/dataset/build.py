@@ -65,32 +65,44 @@ def build_all(shared: Path) -> dict[str, tuple[Path, int]]:
 _KIND_BY_HOST = (
     # (kind, host prefixes/fragments) — how Chinese city sites name their departments
     ("hrss", ("rsj.", "hrss.", "rlsbj.", "rlzysb", "zzrs.", "12333")),
-    ("housing", ("zjw.", "zjj.", "fgj.", "zfcxjw.", "zfcxjs.", "zfj.", "fcj.", "zjs.")),
-    ("talent_office", ("rcb.", "rcw.", "rencai.", "talent.", "zzb.", "rcfw.")),
+    ("housing", ("zjw.", "zjj.", "fgj.", "zfcxjw.", "zfcxjs.", "zfj.", "fcj.", "zjs.", "cdzj.",
+                 "zfbz.", "fdc.")),
+    ("talent_office", ("rcb.", "rcw.", "rencai.", "talent.", "zzb.", "rcfw.", "rcj.", "rcgz.")),
 )
-_XXGK_PATH = ("xxgk", "zwgk", "gkml", "gkmlpt", "zfxxgk", "zcwj", "zcfg", "gfxwj", "zfgb")
 
 
-def classify_url(url: str) -> str:
-    """Entry-point kind of an official URL from its host and path."""
+def _host(url: str) -> str:
     from urllib.parse import urlsplit
 
-    parts = urlsplit(url)
-    host = parts.hostname or ""
+    return (urlsplit(url).hostname or "").lower()
+
+
+def classify_url(url: str, portals: set[str] = frozenset()) -> str:
+    """Entry-point kind of an official URL from its host and path.
+
+    Department hosts (rsj., zjw., rcb. …) name their kind; the city government's portal
+    (``portals.csv``) is ``gov_xxgk``; everything else (district sites, police, provincial
+    service portals) is ``other``.
+    """
+    host = _host(url)
     for kind, frags in _KIND_BY_HOST:
         if any(host.startswith(f) or f in host for f in frags):
             return kind
-    if any(seg in parts.path.lower() for seg in _XXGK_PATH):
-        return "gov_xxgk"
-    return "other"
+    return "gov_xxgk" if host in portals else "other"
+
+
+def read_portals() -> dict[str, set[str]]:
+    table = pd.read_csv(resource("registry", "portals.csv"), dtype=str)
+    return table.groupby("city")["host"].apply(set).to_dict()
 
 
 def build_entry_points(texts: dict[str, str], cities: pd.DataFrame) -> pd.DataFrame:
-    """One row per (city, kind, official site) cited in that city's corpus documents."""
+    """One row per (city, official site) cited in that city's corpus documents, with its kind."""
     from urllib.parse import urlsplit
 
     from benchmark.dataset import provenance as pv
 
+    portals = read_portals()
     rows: dict[tuple[str, str], dict] = {}
     known = set(cities["city"])
     for doc, text in texts.items():
@@ -102,8 +114,10 @@ def build_entry_points(texts: dict[str, str], cities: pd.DataFrame) -> pd.DataFr
                 continue
             parts = urlsplit(url)
             root = f"{parts.scheme}://{parts.netloc}/"
-            kind = classify_url(url)
-            key = (city, root)
+            kind = classify_url(url, portals.get(city, set()))
+            key = (city, parts.netloc.lower())
+            if key in rows and root.startswith("https:"):
+                rows[key]["url"] = root  # the same site cited both ways: keep https
             if key in rows:
                 if doc not in rows[key]["cited_in"].split(";"):
                     rows[key]["cited_in"] += f";{doc}"
