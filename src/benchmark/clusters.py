@@ -74,6 +74,8 @@ def nearest_peers(context: pd.DataFrame, n_peers: int = 3) -> pd.DataFrame:
     Returns one row per city with ``peers`` (comma-separated, nearest first) and ``distances``.
     Rows with missing context are left out rather than guessed.
     """
+    if context.shape[1] == 0:
+        raise TalentbenchError("no context features to find peer cities by")
     complete = context.dropna()
     if len(complete) <= n_peers:
         raise TalentbenchError(f"need more than {n_peers} cities with complete context, got {len(complete)}")

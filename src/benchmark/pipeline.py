@@ -179,7 +179,8 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
     results["cluster"] = results["city"].map(clusterer.labels_)
     stats = dataset.load_city_stats().set_index("city")
     context = stats.reindex(benchmarked)[[c for c in CONTEXT_COLUMNS if c in stats.columns]]
-    peers = nearest_peers(context, n_peers=config.n_peers) if len(context.dropna()) > config.n_peers else None
+    has_context = context.shape[1] > 0 and len(context.dropna()) > config.n_peers
+    peers = nearest_peers(context, n_peers=config.n_peers) if has_context else None
     focus_table = None
     if config.focus:
         focus_table = peer_comparison(matrix, config.focus, _peers_for(config.focus, peers, clusterer.labels_))
