@@ -341,7 +341,7 @@ class Crawler:
         rules = await self._robots_for(url, city)
         if rules.can_fetch(url, self.agent):
             return None
-        return ("blocked_robots", rules.block_reason())
+        return rules.refusal()
 
     async def _robots_for(self, url: str, city: str) -> RobotsRules:
         host = host_key(url)
@@ -359,8 +359,9 @@ class Crawler:
             result = await self.fetcher.fetch(robots_url, conditional, guard=same_crawl_hosts)
             body = await self._settle(item, result, previous)
             status = 200 if body is not None else result.status
-            if result.outcome == "failed" and result.reason in ("off_allowlist", "redirect_loop"):
-                status = None
+            if result.outcome == "failed" and result.reason in ("off_allowlist", "redirect_loop",
+                                                                "too_many_redirects"):
+                status = 500  # a robots.txt we cannot follow counts as unavailable: keep out
             rules = RobotsRules.from_fetch(status, body)
             delay = rules.crawl_delay(self.agent)
             if delay:

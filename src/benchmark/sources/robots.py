@@ -19,6 +19,7 @@ class RobotsRules:
     parser: Protego | None
     allow_all: bool = False
     unreachable: bool = False
+    host_down: bool = False  # not even an HTTP answer: report pages as failed, not blocked
 
     @classmethod
     def from_fetch(cls, status: int | None, body: bytes | None) -> RobotsRules:
@@ -31,7 +32,7 @@ class RobotsRules:
         if status is not None and 400 <= status < 500:
             return cls(parser=None, allow_all=True)
         # 5xx, a redirect we could not follow, a timeout or a reset: assume complete disallow.
-        return cls(parser=None, unreachable=True)
+        return cls(parser=None, unreachable=True, host_down=status is None)
 
     def can_fetch(self, url: str, agent: str) -> bool:
         if self.unreachable:
@@ -40,8 +41,11 @@ class RobotsRules:
             return True
         return bool(self.parser.can_fetch(url, agent))
 
-    def block_reason(self) -> str:
-        return "robots_unreachable" if self.unreachable else "robots_disallow"
+    def refusal(self) -> tuple[str, str]:
+        """(manifest outcome, reason) for a page these rules keep us from fetching."""
+        if self.host_down:
+            return ("failed", "host_unreachable")
+        return ("blocked_robots", "robots_unreachable" if self.unreachable else "robots_disallow")
 
     def crawl_delay(self, agent: str) -> float | None:
         if self.parser is None:
