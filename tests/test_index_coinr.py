@@ -78,6 +78,16 @@ def test_variants_rebuild_with_one_choice_changed(asem_coin):
     assert ranks.min() == 1 and ranks.max() <= len(ranks)
 
 
+def test_compare_a_variant(asem_coin):
+    z = asem_coin.variant("normalise", {"method": "zscore", "mean": 10, "sd": 2})
+    table = asem_coin.compare(z, label="zscore")
+    assert len(table) == 51 and table["uCode"].iloc[0] == "CHE"
+    ours = z.ranks()
+    row = table.set_index("uCode").loc["NLD"]
+    assert row["Rank_zscore"] == ours["NLD"] and row["RankChange"] == ours["NLD"] - 2
+    assert (asem_coin.compare(asem_coin)["AbsRankChange"] == 0).all()
+
+
 def test_geometric_variant(asem_coin):
     from benchmark.errors import TalentbenchError
 

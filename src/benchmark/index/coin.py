@@ -217,6 +217,23 @@ class CompositeIndex:
             ).reset_index(drop=True)
         return self._results.copy()
 
+    def compare(self, other: CompositeIndex, label: str = "variant") -> pd.DataFrame:
+        """Ranks and top-level scores of this index against another (e.g. a variant).
+
+        One row per unit of either index: ranks, scores, rank change (other - this) and its
+        absolute value; units missing from one index (screened out) have NaN there.
+        """
+        top = self.framework.top
+        if other.framework.top != top:
+            raise TalentbenchError("can only compare indices with the same top-level code")
+        mine = self.results.set_index("uCode")[["Rank", top]].rename(columns={"Rank": "Rank", top: "Score"})
+        theirs = other.results.set_index("uCode")[["Rank", top]].rename(
+            columns={"Rank": f"Rank_{label}", top: f"Score_{label}"})
+        table = mine.join(theirs, how="outer")
+        table["RankChange"] = table[f"Rank_{label}"].astype("Float64") - table["Rank"].astype("Float64")
+        table["AbsRankChange"] = table["RankChange"].abs()
+        return table.sort_values(["Rank", f"Rank_{label}"]).reset_index()
+
     def ranks(self) -> pd.Series:
         r = self.results
         return pd.Series(r["Rank"].to_numpy(), index=r["uCode"].to_numpy(), name="Rank")
