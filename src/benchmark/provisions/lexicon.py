@@ -88,8 +88,71 @@ def _compile(pattern: str, path: Path) -> re.Pattern[str]:
         raise TalentbenchError(f"lexicon {path}: bad pattern {pattern!r}: {exc}") from exc
 
 
+def first_chars(pattern: str) -> set[str] | None:
+    """The characters a match of ``pattern`` can start with, or None when that is not known.
+
+    Lets a long alternation of cues begin with a one-character lookahead, so that the regex
+    engine leaves every position where no cue can start at once (most of the text).
+    """
+    try:
+        from re import _constants as c
+        from re import _parser as p
+    except ImportError:  # pragma: no cover - other Python versions: no prefilter
+        return None
+
+    def of(items) -> set[str] | None:
+        out: set[str] = set()
+        for op, av in items:
+            if op in (c.ASSERT, c.ASSERT_NOT, c.AT):
+                continue  # zero-width: look at what follows
+            if op is c.LITERAL:
+                return out | {chr(av)}
+            if op is c.IN:
+                chars = set()
+                for kind, value in av:
+                    if kind is c.LITERAL:
+                        chars.add(chr(value))
+                    elif kind is c.RANGE:
+                        if value[1] - value[0] > 30000:
+                            return None
+                        chars.update(chr(x) for x in range(value[0], value[1] + 1))
+                    else:
+                        return None  # negated sets, categories (\s, \d)
+                return out | chars
+            if op is c.SUBPATTERN:
+                inner = of(av[-1])
+                if inner is None:
+                    return None
+                return out | inner
+            if op is c.BRANCH:
+                union: set[str] = set()
+                for branch in av[1]:
+                    inner = of(branch)
+                    if inner is None:
+                        return None
+                    union |= inner
+                return out | union
+            if op in (c.MAX_REPEAT, c.MIN_REPEAT):
+                low, _, body = av
+                inner = of(body)
+                if inner is None:
+                    return None
+                if low == 0:  # optional: it or what follows may start the match
+                    out |= inner
+                    continue
+                return out | inner
+            return None
+        return None
+
+    try:
+        return of(p.parse(pattern))
+    except Exception:  # pragma: no cover - a pattern the parser rejects is reported elsewhere
+        return None
+
+
 def _alternation(entries: list[tuple[str, str]], path: Path) -> tuple[re.Pattern[str], dict[str, str]]:
     parts, groups = [], {}
+    starts: set[str] | None = set()
     for i, (label, pattern) in enumerate(entries):
         _compile(pattern, path)  # report a bad pattern by itself, not inside the alternation
         name = f"g{i}"
@@ -97,7 +160,12 @@ def _alternation(entries: list[tuple[str, str]], path: Path) -> tuple[re.Pattern
         # Inner named groups would clash across entries; make them non-capturing here.
         inner = re.sub(r"\(\?P<[a-z]+>", "(?:", pattern)
         parts.append(f"(?P<{name}>{inner})")
-    return _compile("|".join(parts), path), groups
+        chars = first_chars(pattern)
+        starts = None if chars is None or starts is None else starts | chars
+    body = "|".join(parts)
+    if starts:
+        body = f"(?=[{''.join(re.escape(ch) for ch in sorted(starts))}])(?:{body})"
+    return _compile(body, path), groups
 
 
 _PLAIN_WORD = re.compile(r"^[\u4e00-\u9fff]{2,}$")

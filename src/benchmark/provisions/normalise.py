@@ -73,7 +73,8 @@ def translate_chars(text: str) -> str:
 
 _BLOCK_TAGS = r"(?:p|div|li|ul|ol|tr|table|thead|tbody|h[1-6]|section|article|header|footer|blockquote|pre|hr|dt|dd|dl|caption|title)"
 _MARKUP_RE = re.compile(
-    r"(?P<comment><!--.*?-->)"
+    r"(?=[<&*_`~\]])"  # every branch starts with one of these: skip other positions at once
+    r"(?:(?P<comment><!--.*?-->)"
     r"|(?P<script><(?:script|style)\b[^>]*>.*?</(?:script|style)\s*>)"
     r"|(?P<heading><h(?P<hlevel>[1-6])\b[^>]*>)"
     r"|(?P<cell><t[dh]\b[^>]*>)"
@@ -82,15 +83,17 @@ _MARKUP_RE = re.compile(
     r"|(?P<tag></?[a-zA-Z][^>]*>)"
     r"|(?P<entity>&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);)"
     r"|(?P<emph>\*{1,3}|_{2,3}|`+|~~)"
-    r"|(?P<link>\]\([^)\s]*\))",
+    r"|(?P<link>\]\([^)\s]*\)))",
     re.S | re.I,
 )
 
 
 def _replacement(match: re.Match[str]) -> str:
     kind = match.lastgroup
-    if kind == "heading":
-        return "\n" + "#" * int(match.group("hlevel")) + " "
+    if kind == "heading":  # a Markdown heading no longer than the tag ("<h3>" → "### ")
+        size = len(match.group(0))
+        level = min(int(match.group("hlevel")), size - 1)
+        return ("\n" if size >= level + 2 else "") + "#" * level + " "
     if kind == "hlevel":  # pragma: no cover - nested group never last
         return ""
     if kind == "cell":
@@ -109,25 +112,24 @@ def _replacement(match: re.Match[str]) -> str:
 
 
 def normalise(text: str, markup: bool = True) -> NormalisedText:
-    """Normalise ``text`` for matching, keeping a map back to its original offsets."""
+    """Normalise ``text`` for matching, keeping a map back to its original offsets.
+
+    Every markup match is replaced by a string no longer than itself, placed at the start of
+    the match, so the map is the original positions with the dropped ones masked out (one
+    numpy pass, no per-character Python loop). Replacement characters map to the positions
+    of the markup they stand for.
+    """
+    keep = np.ones(len(text) + 1, dtype=bool)
     pieces: list[str] = []
-    index_parts: list[np.ndarray] = []
     pos = 0
     if markup:
         for match in _MARKUP_RE.finditer(text):
             mstart, mend = match.span()
-            if mstart > pos:
-                pieces.append(text[pos:mstart])
-                index_parts.append(np.arange(pos, mstart, dtype=np.int64))
-            rep = _replacement(match)
-            if rep:
-                pieces.append(rep)
-                index_parts.append(np.full(len(rep), mstart, dtype=np.int64))
+            rep = _replacement(match)[: mend - mstart]
+            pieces.append(text[pos:mstart])
+            pieces.append(rep)
+            keep[mstart + len(rep):mend] = False
             pos = mend
-    if pos < len(text):
-        pieces.append(text[pos:])
-        index_parts.append(np.arange(pos, len(text), dtype=np.int64))
-    index_parts.append(np.array([len(text)], dtype=np.int64))
-    joined = "".join(pieces)
-    offsets = np.concatenate(index_parts)
-    return NormalisedText(original=text, text=translate_chars(joined), offsets=offsets)
+    pieces.append(text[pos:])
+    offsets = np.flatnonzero(keep)  # the last entry is len(text)
+    return NormalisedText(original=text, text=translate_chars("".join(pieces)), offsets=offsets)
