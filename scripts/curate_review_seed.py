@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from benchmark.dataset.build import write_csv
+from benchmark.dataset.curate import read_xlsx_documents
 from benchmark.dataset.review import DECISION_COLUMNS, provision_key
 from benchmark.paths import resource
 
@@ -164,6 +165,35 @@ ADDS = [
     *[add("福州.md", t, "other_cash", a, ev, source_url=FZ_GL, source_date="2023-11-16",
           note="福州市双一流高校毕业生落地奖励 (鼓楼区办事指南); 3年劳动合同")
       for t, a, ev in (("master", 30000, "**硕士 3 万元/人**"), ("bachelor", 15000, "**本科 1.5 万元/人**"))],
+]
+
+# talent_subsidies_by_city.xlsx: rows with an official link and an amount (others have none or
+# only a non-government link, e.g. bendibao / weixin / zhaozhengce, and are left out)
+X = "talent_subsidies_by_city.xlsx#R"
+ADDS += [
+    add(f"{X}3", "postdoc", "living_allowance", 360000, "补贴内容: 36万元",
+        note="出站留（来）深博士后生活补助"),
+    *[add(f"{X}8", t, "living_allowance", a, "补贴内容: 3万元，6万元，10万元", scope="district",
+          district="长江新区", note="武汉长江新区优秀高校毕业生生活补贴 (本/硕/博 in that order)")
+      for t, a in (("bachelor", 30000), ("master", 60000), ("phd", 100000))],
+    *[add(f"{X}11", t, "living_allowance", a, ev, scope="district", district="江宁区",
+          note="江宁企业名校优生补贴 (a 江宁区 policy although the table says 市级)")
+      for t, a, ev in (("bachelor", 20000, "本科学历或学士学位每人2万元"),
+                       ("master", 30000, "具有硕士学位每人3万元"),
+                       ("phd", 40000, "具有博士学位每人4万元"))],
+    *[add(f"{X}13", t, "living_allowance", a, ev, status="old_rule",
+          note="only for arrivals before 2024-09-01 (条件 1): a closing scheme")
+      for t, a, ev in (("bachelor", 10000, "学士1万元"), ("master", 20000, "硕士2万元"),
+                       ("phd", 30000, "博士3万元"))],
+    add(f"{X}17", "young", "rent_subsidy", 1250, "补贴金额：每月1250元（税后1000元）", "month", 24,
+        note="深圳市青年人才住房支持 安居补贴, 最长24个月 (alternative to 过渡性住房)"),
+]
+REJECTS_XLSX = [
+    dict(decision="reject", doc=f"{X}14", tier=t, benefit="rent_subsidy", period="year",
+         amount_cny=a, evidence=ev,
+         note="2024-10 notice; 无锡.md cites the newer 2025-10-11 standard (硕士1.5万/年)")
+    for t, a, ev in (("bachelor", 10000, "学士1万元/年"), ("master", 20000, "硕士2万元/年"),
+                     ("phd", 30000, "博士3万元/年"))
 ]
 
 # 福州 长乐区 / 马尾区 人才住房: 1型…6型 are defined as lists of other tiers (spec: use those)
@@ -368,11 +398,13 @@ def main() -> int:
     args = parser.parse_args()
     corpus = args.shared / "policy_corpus"
     rows = []
-    for spec in [*CORRECTIONS, *ADDS, *REJECTS]:
+    texts = {p.name: p.read_text(encoding="utf-8") for p in corpus.glob("*.md")}
+    texts.update(read_xlsx_documents(args.shared / "talent_subsidies_by_city.xlsx"))
+    for spec in [*CORRECTIONS, *ADDS, *REJECTS, *REJECTS_XLSX]:
         spec = dict(spec)
         after = spec.pop("after", None)
         if spec.get("evidence"):
-            text = (corpus / spec["doc"]).read_text(encoding="utf-8")
+            text = texts[spec["doc"]]
             spec["start"], spec["end"] = locate(text, spec["evidence"], after)
         # a correction keeps the candidate's key (the candidate had no district); an added row
         # is identified with its district

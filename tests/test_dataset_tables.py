@@ -31,13 +31,21 @@ def texts(shared_data):
     return curate.read_corpus(shared_data / "policy_corpus")
 
 
+@pytest.fixture(scope="module")
+def sources(shared_data):
+    from benchmark.dataset.build import source_texts
+
+    return source_texts(shared_data)
+
+
 def test_provisions_keep_the_agreed_columns_and_vocabularies(provisions):
     assert list(provisions.columns) == PROVISION_COLUMNS
     assert dataset.provision_problems(provisions) == []
     assert len(provisions) >= 200
 
 
-def test_every_number_has_an_official_source_and_its_evidence(provisions, texts):
+def test_every_number_has_an_official_source_and_its_evidence(provisions, sources):
+    texts = sources
     assert provisions["source_url"].map(pv.is_official).all()
     for row in provisions.itertuples():
         assert texts[row.doc][row.start:row.end] == row.evidence, (row.doc, row.evidence)

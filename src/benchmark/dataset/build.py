@@ -23,8 +23,18 @@ def gold_candidates(shared: Path, texts: dict[str, str]) -> pd.DataFrame:
     return curate.enrich(curate.read_gold(shared / "gold", texts), texts)
 
 
-def build_provisions(shared: Path) -> pd.DataFrame:
+XLSX_TABLE = "talent_subsidies_by_city.xlsx"
+
+
+def source_texts(shared: Path) -> dict[str, str]:
+    """Every document provisions may quote: the corpus files and the rows of the xlsx table."""
     texts = curate.read_corpus(shared / "policy_corpus")
+    texts.update(curate.read_xlsx_documents(shared / XLSX_TABLE))
+    return texts
+
+
+def build_provisions(shared: Path) -> pd.DataFrame:
+    texts = source_texts(shared)
     cands = gold_candidates(shared, texts)
     gold_docs = {p.name[: -len(".jsonl")] for p in (shared / "gold").glob("*.jsonl")}
     decisions = read_decisions(resource("dataset", "review_decisions.csv"))

@@ -20,11 +20,14 @@ from benchmark.errors import TalentbenchError
 
 # Documents outside the mainland benchmark (other currencies, other systems).
 NON_MAINLAND = ("香港", "澳门")
+XLSX_ROW_SEP = "#R"
 _DISTRICT_DOC_RE = re.compile(r"^(.+?)(?:-区级.*|各区.*)$")
 
 
 def city_of_doc(doc: str) -> tuple[str, bool]:
     """(city short name, is a district-level document) for a corpus file name."""
+    if XLSX_ROW_SEP in doc:
+        return doc, False  # a table row: its city is read from the row (see enrich)
     stem = doc[:-3] if doc.endswith(".md") else doc
     m = _DISTRICT_DOC_RE.match(stem)
     return (m.group(1), True) if m else (stem, False)
@@ -39,6 +42,33 @@ def read_corpus(corpus_dir: Path) -> dict[str, str]:
     if not corpus_dir.is_dir():
         raise TalentbenchError(f"corpus folder not found: {corpus_dir}")
     return {p.name: p.read_text(encoding="utf-8") for p in sorted(corpus_dir.glob("*.md"))}
+
+
+def read_xlsx_documents(path: Path) -> dict[str, str]:
+    """Each data row of a structured policy table as a small document ``<file>#R<row>``.
+
+    The text is ``header: value`` per non-empty cell, one per line, so that evidence offsets,
+    the cited link and the row's city can be read exactly like a corpus document.
+    """
+    import openpyxl
+
+    if not path.exists():
+        raise TalentbenchError(f"table not found: {path}")
+    sheet = openpyxl.load_workbook(path, read_only=True).worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = [str(h).strip() if h is not None else "" for h in next(rows)]
+    docs = {}
+    for n, values in enumerate(rows, start=2):
+        cells = [(h, str(v).strip()) for h, v in zip(header, values, strict=False)
+                 if v is not None and str(v).strip()]
+        if cells:
+            docs[f"{path.name}{XLSX_ROW_SEP}{n}"] = "\n".join(f"{h}: {v}" for h, v in cells) + "\n"
+    return docs
+
+
+def _table_field(text: str, name: str) -> str | None:
+    m = re.search(rf"^{name}: (.+)$", text, re.MULTILINE)
+    return m.group(1).strip() if m else None
 
 
 def read_gold(gold_dir: Path, texts: Mapping[str, str]) -> pd.DataFrame:
@@ -82,8 +112,15 @@ def enrich(cands: pd.DataFrame, texts: Mapping[str, str]) -> pd.DataFrame:
             continue
         text = texts.get(doc)
         city, district_doc = city_of_doc(doc)
+        table_district = None
+        if XLSX_ROW_SEP in doc and text is not None:
+            # a table row names its city (市, or 省 for a municipality) and district (区县)
+            full = _table_field(text, "市") or _table_field(text, "省") or ""
+            city = full[:-1] if full.endswith("市") else full
+            table_district = _table_field(text, "区县")
+            district_doc = table_district is not None
         row = {col: c.get(col) for col in CANDIDATE_COLUMNS}
-        row.update(city=city, scope="district" if district_doc else "city", district=None)
+        row.update(city=city, scope="district" if district_doc else "city", district=table_district)
         row.update(source_url=None, source_date=None, status=None, review=None)
         start = c.get("start")
         if text is not None and pd.notna(start):
@@ -94,7 +131,7 @@ def enrich(cands: pd.DataFrame, texts: Mapping[str, str]) -> pd.DataFrame:
             row["source_url"] = url
             row["source_date"] = pv.source_date(text, url) if url else None
             row["status"] = pv.status_at(text, start)
-            if district_doc:
+            if district_doc and table_district is None:
                 row["district"] = pv.district_at(text, start)
         rows.append(row)
     return pd.DataFrame(rows, columns=PROVISION_COLUMNS)

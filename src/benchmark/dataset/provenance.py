@@ -77,7 +77,9 @@ def is_official(url: str) -> bool:
 def find_urls(text: str, lo: int = 0, hi: int | None = None) -> list[tuple[str, int]]:
     """(url, offset) for every URL in ``text[lo:hi]``, trailing punctuation stripped."""
     hi = len(text) if hi is None else hi
-    return [(m.group(0).rstrip(".,;:"), m.start()) for m in URL_RE.finditer(text, lo, hi)]
+    # a browser text fragment (#:~:text=…) is a highlight, not part of the page's address
+    return [(m.group(0).split("#:~:")[0].rstrip(".,;:"), m.start())
+            for m in URL_RE.finditer(text, lo, hi)]
 
 
 def _is_source_list(section: Section) -> bool:
@@ -194,6 +196,11 @@ def locate_source(text: str, start: int, end: int) -> tuple[str | None, str]:
             return min(urls, key=distance)[0], "section"
     entries = [e for e in source_entries(text) if is_official(e[0])]
     if not entries:
+        if not secs:
+            # a text without sections (a table row): its nearest official link
+            urls = [u for u in find_urls(text) if is_official(u[0])]
+            if urls:
+                return min(urls, key=lambda u: abs(u[1] - start))[0], "row"
         return None, "none"
     lo, hi = _line_bounds(text, start)
     heads = " ".join(s.title for s in enclosing_sections(text, start, secs))
