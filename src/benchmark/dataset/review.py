@@ -174,7 +174,8 @@ def conflicts(candidates: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame
         else:
             rows.append({"kind": "new", "key": c["key"], "reviewed_key": None,
                          "doc": c["doc"], "evidence": c["evidence"]})
-    gone = decided[~decided["key"].isin(cands["key"])]
+    # only documents this extraction covered can have lost a candidate
+    gone = decided[decided["doc"].isin(set(cands["doc"])) & ~decided["key"].isin(cands["key"])]
     for _, d in gone.iterrows():
         rows.append({"kind": "no_longer_extracted", "key": d["key"], "reviewed_key": d["key"],
                      "doc": d["doc"], "evidence": d["evidence"]})
@@ -194,11 +195,32 @@ def write_queue(queue: pd.DataFrame, path: Path) -> Path:
         buf = io.BytesIO()
         with pd.ExcelWriter(buf, engine="openpyxl") as writer:
             queue.to_excel(writer, index=False, sheet_name="review")
+            _make_reviewable(writer.sheets["review"], list(queue.columns))
         data = buf.getvalue()
     else:
         raise TalentbenchError(f"review files are .csv or .xlsx, not {path.name!r}")
     atomic_write_bytes(path, data)
     return path
+
+
+_WIDTHS = {"key": 28, "decision": 10, "note": 24, "evidence": 48, "source_url": 36, "doc": 16}
+
+
+def _make_reviewable(sheet, columns: list[str]) -> None:  # noqa: ANN001 - openpyxl worksheet
+    """Header row frozen, filters on, readable widths, a drop-down for the decision cell."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    sheet.freeze_panes = "C2"
+    sheet.auto_filter.ref = sheet.dimensions
+    for i, name in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = _WIDTHS.get(name, 12)
+    if "decision" in columns and sheet.max_row > 1:
+        col = get_column_letter(columns.index("decision") + 1)
+        choices = DataValidation(type="list", formula1='"' + ",".join(DECISIONS) + '"',
+                                 allow_blank=True)
+        sheet.add_data_validation(choices)
+        choices.add(f"{col}2:{col}{sheet.max_row}")
 
 
 def read_queue(path: Path) -> pd.DataFrame:
