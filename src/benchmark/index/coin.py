@@ -9,6 +9,7 @@ its stage is the previous stage's data. Because the object keeps the spec, a var
 from __future__ import annotations
 
 import copy
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,14 @@ class CompositeIndex:
                first_changed: str | None = None, upto: str | None = None) -> CompositeIndex:
         """Run ``steps``. With ``reuse``, stages before ``first_changed`` are taken from it
         (same inputs, same choices, so the same data); ``upto`` stops after that step."""
+        # Missing values are part of the method (they propagate or are skipped by design), so
+        # numpy's warnings about all-missing slices are noise here, not news.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return self._run_steps(steps, reuse=reuse, first_changed=first_changed, upto=upto)
+
+    def _run_steps(self, steps: list[tuple[str, dict]], *, reuse: CompositeIndex | None,
+                   first_changed: str | None, upto: str | None) -> CompositeIndex:
         objects = [(name, make_step(name, params)) for name, params in steps]  # validate first
         fw = self.framework
         self.spec = [(n, copy.deepcopy(p)) for n, p in steps]

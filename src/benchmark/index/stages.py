@@ -274,7 +274,11 @@ def winsorise(x: np.ndarray, winmax: int | None, skew_thresh: float, kurt_thresh
 
 def log_ct(x: np.ndarray) -> np.ndarray:
     """COINr's ``log_CT``: log(x - min(x) + 0.01 * (max(x) - min(x)))."""
+    if np.all(np.isnan(x)):
+        return np.array(x, dtype=float)
     lo, hi = np.nanmin(x), np.nanmax(x)
+    if hi == lo:
+        return np.array(x, dtype=float)  # no spread: nothing to transform (log 0 would be -inf)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.log(x - lo + 0.01 * (hi - lo))
 

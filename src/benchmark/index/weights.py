@@ -128,7 +128,38 @@ def _share(v: np.ndarray, label: str) -> np.ndarray:
     return v / total
 
 
-DATA_DRIVEN_FUNCS = {"entropy": entropy_weights, "critic": critic_weights, "pca": pca_weights}
+def _on_usable_columns(func):
+    """Apply a data-driven weighting to the columns that carry information.
+
+    A column with fewer than two values or no spread tells units apart in no way: it gets
+    weight 0. If no column is usable, weights are equal.
+    """
+
+    def wrapped(x: np.ndarray) -> np.ndarray:
+        import warnings
+
+        x = np.asarray(x, dtype=float)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            counts = np.sum(~np.isnan(x), axis=0)
+            spread = np.nanmax(x, axis=0) - np.nanmin(x, axis=0) if x.size else np.zeros(x.shape[1])
+            usable = (counts >= 2) & (np.nan_to_num(spread) > 0)
+            w = np.zeros(x.shape[1])
+            if usable.sum() == 0:
+                return np.full(x.shape[1], 1.0 / x.shape[1])
+            if usable.sum() == 1:
+                w[usable] = 1.0
+                return w
+            w[usable] = func(x[:, usable])
+        return w
+
+    wrapped.__doc__ = func.__doc__
+    return wrapped
+
+
+DATA_DRIVEN_FUNCS = {"entropy": _on_usable_columns(entropy_weights),
+                     "critic": _on_usable_columns(critic_weights),
+                     "pca": _on_usable_columns(pca_weights)}
 
 
 class Weight:
