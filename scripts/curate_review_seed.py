@@ -242,6 +242,7 @@ REJECTS = [
 
 # ---- review of the feature candidates (FeatureExtractor over the corpus) --------------------
 A, R = "accept", "reject"
+HZ_POLICE = "https://police.hangzhou.gov.cn/art/2025/9/5/art_1229456313_4401129.html"
 FEATURE_REVIEW = [
     ("上海.md", "talent_apartment", "correct", dict(evidence="同时有区筹公租房优先配租和人才公寓",
      note="长宁区 example; the intro line only says support is district-level")),
@@ -279,11 +280,14 @@ FEATURE_REVIEW = [
     ("昆明.md", "children_schooling", R, dict(note="a list of what to check")),
     ("昆明.md", "spouse_employment", R, dict(note="a list of what to check")),
     ("昆明.md", "one_stop_service", R, dict(note="西山区 direction to check")),
-    ("杭州.md", "settle_before_job", A, {}), ("杭州.md", "hukou_min_degree", A, {}),
-    ("杭州.md", "hukou_age_limit_bachelor", A, {}),
+    *[("杭州.md", f, "correct", dict(source_url=HZ_POLICE,
+       note="落户 rules: the 公安局 reply of 2025-09-05 (§4), not the housing-fund notice"))
+      for f in ("settle_before_job", "hukou_min_degree", "hukou_age_limit_bachelor")],
     ("杭州.md", "hukou_social_security_months", R,
      dict(note="1 month is the 职称 route; graduates need only an employer")),
-    ("杭州.md", "children_schooling", A, {}),
+    ("杭州.md", "children_schooling", "correct", dict(
+        source_url="https://hrss.hangzhou.gov.cn/art/2022/7/29/art_1229196787_4072857.html",
+        note="A-F类 服务待遇, confirmed by the 人社局 reply of 2022-07-29 (§6)")),
     ("武汉.md", "settle_before_job", A, {}), ("武汉.md", "hukou_min_degree", A, {}),
     ("武汉.md", "hukou_age_limit_bachelor", A, {}), ("武汉.md", "talent_apartment", A, {}),
     ("沈阳.md", "talent_apartment", R, dict(note="a question, not a statement")),
@@ -310,6 +314,10 @@ FEATURE_REVIEW = [
     ("长春.md", "one_stop_service", "correct",
      dict(evidence="安居、住房、医疗、子女教育、配偶安置、绿色通道等综合服务")),
     ("长沙.md", "talent_apartment", A, {}), ("长沙.md", "one_stop_service", A, {}),
+    # stated in the text in a form the rules do not catch
+    ("深圳.md", "hukou_min_degree", "add", dict(value="college", evidence="普通高等教育**专科以上学历**，**35周岁以下**",
+     note="在职人才引进 学历型: 专科以上 35周岁以下")),
+    ("西安.md", "hukou_min_degree", "add", dict(value="college", evidence="大专、本科、硕士、博士均存在落户通道")),
 ]
 
 

@@ -21,7 +21,7 @@ from benchmark.dataset.schema import FEATURE_COLUMNS
 from benchmark.errors import TalentbenchError
 from benchmark.paths import resource
 
-FEATURE_DECISIONS = ("accept", "correct", "reject")
+FEATURE_DECISIONS = ("accept", "correct", "reject", "add")
 # A line that only asks, doubts or points elsewhere does not state a feature.
 HEDGE_RE = re.compile(r"是否|尚未|待复核|待核|待补|可能|线索|核实|不宜|暂不|仍需|取决于|不能|未见|未抓到|本轮未|？|\?")
 FEATURE_REVIEW_COLUMNS = ["doc", "feature", "decision", "value", "evidence", "source_url", "status",
@@ -106,10 +106,33 @@ def read_feature_review(path: Path | None = None) -> pd.DataFrame:
     return df.reindex(columns=FEATURE_REVIEW_COLUMNS)
 
 
+def _added(d: dict, texts: Mapping[str, str]) -> dict:
+    """A feature the rules missed, stated by the analyst with its evidence quote."""
+    text = texts.get(d["doc"])
+    span = pv.locate_evidence(text, d["evidence"]) if text and isinstance(d["evidence"], str) else None
+    if span is None:
+        raise TalentbenchError(f"feature review ({d['doc']}, {d['feature']}): evidence not in {d['doc']}")
+    rules = load_rules()
+    if d["feature"] not in rules or pd.isna(d["value"]):
+        raise TalentbenchError(f"feature review ({d['doc']}, {d['feature']}): unknown feature or no value")
+    city, district_doc = city_of_doc(d["doc"])
+    url = d["source_url"] if isinstance(d["source_url"], str) else pv.locate_source(text, *span)[0]
+    return {
+        "city": city, "district": pv.district_at(text, span[0]) if district_doc else None,
+        "scope": "district" if district_doc else "city", "feature": d["feature"],
+        "value": d["value"], "unit": rules[d["feature"]].get("unit"), "source_url": url,
+        "source_date": pv.source_date(text, url) if url else None,
+        "status": d["status"] if isinstance(d["status"], str) else pv.status_at(text, span[0]),
+        "evidence": d["evidence"], "doc": d["doc"], "start": span[0], "end": span[1],
+        "review": "corrected",
+    }
+
+
 def curate_features(candidates: pd.DataFrame, review: pd.DataFrame,
                     texts: Mapping[str, str]) -> pd.DataFrame:
     """Reviewed features: accepted candidates, corrected ones (value/evidence/source as the
-    analyst set them, evidence re-located in the document) — rejected and unreviewed stay out."""
+    analyst set them, evidence re-located in the document) and ones the analyst added —
+    rejected and unreviewed candidates stay out."""
     decided = review.set_index(["doc", "feature"])
     rows = []
     for _, c in candidates.iterrows():
@@ -135,6 +158,7 @@ def curate_features(candidates: pd.DataFrame, review: pd.DataFrame,
                     row[col] = d[col]
             row["source_date"] = pv.source_date(text, row["source_url"]) if row["source_url"] else None
         rows.append(row)
+    rows += [_added(d, texts) for d in review[review["decision"] == "add"].to_dict("records")]
     out = pd.DataFrame(rows, columns=FEATURE_COLUMNS)
     missing = out["source_url"].isna()
     if missing.any():
