@@ -137,6 +137,7 @@ class Replicator:
         self.chunk = chunk
         self.nominal = dict(coin.spec)
         self._prefix_cache: dict[tuple, np.ndarray] = {}
+        self._stage_cache: dict[tuple, CompositeIndex] = {}
         self._noise_sets: dict[int, np.ndarray] = {}
         self.failed = 0
 
@@ -159,21 +160,33 @@ class Replicator:
 
     def _normalised(self, key: tuple[tuple[str, int], ...]) -> np.ndarray:
         """Normalised indicator matrix (all units, NaN rows for screened-out units)."""
-        pre = tuple(item for item in key if item[0] in PRE_AGGREGATE)
+        pre = tuple(sorted((item for item in key if item[0] in PRE_AGGREGATE),
+                           key=lambda item: STEP_ORDER.index(item[0])))
         if pre not in self._prefix_cache:
-            steps = dict(self.nominal)
-            for step, idx in pre:
-                steps[step] = self._options_of(step)[idx]
-            ordered = [(s, steps[s]) for s in STEP_ORDER if s in steps]
-            first = min((STEP_ORDER.index(s) for s, _ in pre), default=None)
-            if first is None:
-                built = self.coin
-            else:
-                built = self.coin._sibling()._build(ordered, reuse=self.coin,
-                                                    first_changed=STEP_ORDER[first], upto="normalise")
+            built = self._built_prefix(pre, len(pre))
             norm = built.data["Normalised"].set_index("uCode").reindex(self.units)
             self._prefix_cache[pre] = norm[list(self.fw.indicators)].to_numpy(dtype=float)
         return self._prefix_cache[pre]
+
+    def _built_prefix(self, pre: tuple[tuple[str, int], ...], k: int) -> CompositeIndex:
+        """The index with the first ``k`` varied steps set as in ``pre``, built just far
+        enough for the next varied step (or to normalisation). Shared prefixes are built once:
+        with winmax x normalisation, the treatment runs once per winmax, not per pair."""
+        if k == 0:
+            return self.coin
+        cache_key = pre[:k]
+        if cache_key not in self._stage_cache:
+            steps = dict(self.nominal)
+            for step, idx in cache_key:
+                steps[step] = self._options_of(step)[idx]
+            ordered = [(s, steps[s]) for s in STEP_ORDER if s in steps]
+            upto = "normalise"
+            if k < len(pre):
+                upto = STEP_ORDER[STEP_ORDER.index(pre[k][0]) - 1]
+            previous = self._built_prefix(pre, k - 1)
+            self._stage_cache[cache_key] = self.coin._sibling()._build(
+                ordered, reuse=previous, first_changed=cache_key[-1][0], upto=upto)
+        return self._stage_cache[cache_key]
 
     def _options_of(self, step: str) -> list[dict]:
         return next(u.options for u in self.inputs if u.step == step)
