@@ -74,6 +74,11 @@ CORRECTIONS = [
          amount_cny=100000, scope="district", district="太仓市", note="§4.1 太仓 人才房票 AHK"),
     dict(decision="correct", doc="苏州.md", tier="leading", benefit="housing_purchase", period="once",
          amount_cny=500000, scope="district", district="吴江区", note="§4.1 吴江 领军人才购房补贴"),
+    # 哈尔滨 §4.5: the 5万 rural start-up subsidy is of the repealed 2020 policy (哈政规〔2020〕11号)
+    dict(decision="correct", doc="哈尔滨.md", tier="any", benefit="startup_funding", period="once",
+         amount_cny=50000,
+         source_url="https://www.harbin.gov.cn/haerbin/c104537/202007/c01_736855.shtml",
+         note="'2020年已废止政策中': source is the repealed 2020 policy, not the 2026 purchase news"),
     # 杭州: the gold quote first occurs in §3.1 (西部区县 repeat allowance); the city-wide
     # allowance is confirmed in §6 with the 人社局 guide
     *[dict(decision="correct", doc="杭州.md", tier=t, benefit="living_allowance", period="once",
