@@ -263,7 +263,8 @@ class _Context:
         for other in reversed(self.lines[block:line.index]):
             if other.kind in ("list", "para") and _ELIGIBILITY_RE.match(self.t, other.content_start, other.end):
                 out.append(other)
-        for other in reversed(self.lines[line.section_start:block]):
+        # bounded: an eligibility list sits near its amounts, and long sections stay linear
+        for other in reversed(self.lines[max(line.section_start, block - _ELIGIBILITY_LOOKBACK):block]):
             if other.kind in ("list", "para") and other.index not in self.by_line:
                 out.append(other)
         return out
@@ -583,6 +584,7 @@ def _periods(total: float, per: float, period: str) -> int | None:
     return None
 
 
+_ELIGIBILITY_LOOKBACK = 40  # lines
 _ELIGIBILITY_RE = re.compile(r"\s*(?:申请|适用|支持|补贴|奖励)?(?:对象|条件|范围)\s*:")
 _CONJUNCTION_RE = re.compile(r"以及|及|和|与|或|、")
 _ITEM_SEPARATOR_RE = re.compile(r"[,;:。]|、")

@@ -1,0 +1,258 @@
+"""Provision extraction: the contract's reading rules, provenance, and accuracy on the gold set."""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from benchmark.errors import TalentbenchError
+from benchmark.provisions import PROVISION_COLUMNS, extract_file, extract_text
+from benchmark.provisions.evaluate import evaluate_folders
+
+
+def _keys(records: list[dict]) -> set[tuple]:
+    return {(r["tier"], r["benefit"], r["amount_cny"], r["period"]) for r in records}
+
+
+# --- the record contract ------------------------------------------------------------------------
+
+def test_records_carry_every_field_and_their_evidence() -> None:
+    text = "### 生活补贴\n- 本科1万元、硕士3万元、博士10万元。\n"
+    records = extract_text(text, "x.md")
+    assert records
+    for record in records:
+        assert list(record) == PROVISION_COLUMNS
+        assert record["doc"] == "x.md"
+        assert record["evidence"] == text[record["start"]:record["end"]]
+        assert isinstance(record["is_cap"], bool)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # one amount per tier in a list
+        ("本科1万元、硕士3万元、博士10万元生活补贴",
+         {("bachelor", "living_allowance", 10_000, "once"), ("master", "living_allowance", 30_000, "once"),
+          ("phd", "living_allowance", 100_000, "once")}),
+        # one amount for several tiers
+        ("硕士、博士每月2000元租房补贴",
+         {("master", "rent_subsidy", 2_000, "month"), ("phd", "rent_subsidy", 2_000, "month")}),
+        # a degree span up to phd, postdoc excluded
+        ("本科（含）以上学历毕业生一次性生活补贴1万元",
+         {("bachelor", "living_allowance", 10_000, "once"), ("master", "living_allowance", 10_000, "once"),
+          ("phd", "living_allowance", 10_000, "once")}),
+        # a group word with no degree → graduate
+        ("大学生租房补贴：每户每年 1 万元", {("graduate", "rent_subsidy", 10_000, "year")}),
+        # numbered categories by ordinal, 特级 → top
+        ("购房补贴：\n- 特级人才：最高 1000 万元\n- 一类人才：最高 600 万元\n- 二类人才：最高 400 万元",
+         {("top", "housing_purchase", 10_000_000, "once"), ("class_A", "housing_purchase", 6_000_000, "once"),
+          ("class_B", "housing_purchase", 4_000_000, "once")}),
+        # class letters written together
+        ("E类及放弃购房补贴的B/C/D类可享每月2500元租赁补贴",
+         {(t, "rent_subsidy", 2_500, "month") for t in ("class_B", "class_C", "class_D", "class_E")}),
+        # professional titles have no tier: skipped, the degree in the same item is kept
+        ("综合补贴：\n- 正高级职称：最高 30 万元\n- 副高级职称或博士学位：最高 20 万元",
+         {("phd", "other_cash", 200_000, "once")}),
+        # no talent condition → any
+        ("到农村创办合作社的，一次性创业补贴5万元", {("any", "startup_funding", 50_000, "once")}),
+    ],
+)
+def test_tier_reading_rules(text: str, expected: set[tuple]) -> None:
+    assert _keys(extract_text(text, "x.md")) == expected
+
+
+def test_a_category_defined_as_a_list_of_tiers_stands_for_those_tiers() -> None:
+    text = (
+        "### 人才分层\n- 1型：A类人才；\n- 3型：E类人才、全日制博士研究生、高级技师；\n\n"
+        "### 购房补贴标准\n- 1型：150 万元\n- 3型：50 万元\n"
+    )
+    assert _keys(extract_text(text, "x.md")) == {
+        ("class_A", "housing_purchase", 1_500_000, "once"),
+        ("class_E", "housing_purchase", 500_000, "once"),
+        ("phd", "housing_purchase", 500_000, "once"),
+        ("skilled", "housing_purchase", 500_000, "once"),
+    }
+
+
+def test_year_by_year_schedule_gives_one_record_per_distinct_amount() -> None:
+    text = "**高层次人才生活津贴**：\n  - 第一年：3000 元/月；\n  - 第二年：3000 元/月；\n  - 第三年：4000 元/月；\n"
+    records = {r["amount_cny"]: r for r in extract_text(text, "x.md")}
+    assert set(records) == {3000, 4000}
+    assert records[3000]["period"] == "month" and records[3000]["duration_months"] == 24
+    assert records[4000]["duration_months"] == 12
+
+
+def test_instalments_of_a_total_are_one_record() -> None:
+    text = "### 学费补贴\n申请对象：全日制博士研究生\n- 学费补贴：3 万，分 1.8 万 + 1.2 万发放；\n- 购房补贴：博士 20 万元，按4:3:3分三年发放。"
+    assert _keys(extract_text(text, "x.md")) == {
+        ("phd", "other_cash", 30_000, "once"), ("phd", "housing_purchase", 200_000, "once"),
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "个人创业担保贷款：最高 20万元，贷款期限最长不超过3年",
+        "紧缺人才通常还要求个人所得税应纳税所得额达到30万元以上",
+        "高新区人才房票补贴金额为7万至200万元，覆盖各类人才",
+        "保利人才住房市场租赁价格为 11.78 元/平方米/月",
+        "10万元及以下一次性发放",
+        "本科 1 万元的发放方式是否有属地差异？",
+    ],
+)
+def test_loans_thresholds_prices_and_questions_are_not_provisions(text: str) -> None:
+    assert extract_text(text, "x.md") == []
+
+
+def test_period_duration_cap_and_range() -> None:
+    [record] = extract_text("- 博士：免缴 2年租金，每月最高不超过2000元；", "x.md")
+    assert (record["tier"], record["benefit"], record["period"]) == ("phd", "rent_subsidy", "month")
+    assert record["is_cap"] is True and record["duration_months"] == 24
+    [record] = extract_text("对中青年人才培养项目给予每人 3 万—10 万元资助", "x.md")
+    assert (record["amount_cny"], record["amount_max_cny"]) == (30_000, 100_000)
+    [record] = extract_text("博士生活补助 5万元/年，最高25万元", "x.md")  # a total cap gives the duration
+    assert (record["period"], record["duration_months"]) == ("year", 60)
+
+
+def test_markdown_table_reads_row_label_and_column_header() -> None:
+    text = (
+        "| 学历 | 市级住房补贴 | 市级安家费 |\n|---|---:|---:|\n"
+        "| 硕士 | 800 元/月，最长 36 个月 | 10 万元/人，一次性 |\n"
+        "| 博士 | 1200 元/月，最长 36 个月 | 15 万元/人，一次性 |\n"
+    )
+    records = extract_text(text, "t.md")
+    assert _keys(records) == {
+        ("master", "rent_subsidy", 800, "month"), ("master", "settling_allowance", 100_000, "once"),
+        ("phd", "rent_subsidy", 1_200, "month"), ("phd", "settling_allowance", 150_000, "once"),
+    }
+    assert all(r["duration_months"] == 36 for r in records if r["period"] == "month")
+
+
+def test_html_file_and_txt_file(tmp_path: Path) -> None:
+    html = tmp_path / "政策.html"
+    html.write_text(
+        "<html><body><h3>二、购房补贴</h3><table><tr><th>学历</th><th>金额</th></tr>"
+        "<tr><td>博士</td><td><b>30万元</b></td></tr><tr><td>硕士</td><td>10万元</td></tr>"
+        "</table></body></html>", encoding="utf-8")
+    frame = extract_file(html)
+    assert list(frame.columns) == PROVISION_COLUMNS
+    assert set(zip(frame.tier, frame.benefit, frame.amount_cny, strict=True)) == {
+        ("phd", "housing_purchase", 300_000), ("master", "housing_purchase", 100_000)}
+    text = html.read_text(encoding="utf-8")
+    assert all(text[s:e] == ev for s, e, ev in zip(frame.start, frame.end, frame.evidence, strict=True))
+    txt = tmp_path / "note.txt"
+    txt.write_text("博士后补贴 30 万元\n", encoding="utf-8")
+    assert extract_file(txt).iloc[0][["doc", "tier", "amount_cny"]].tolist() == ["note.txt", "postdoc", 300_000]
+
+
+def test_unreadable_files_raise_talentbench_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.md"
+    bad.write_bytes("博士".encode("gbk"))
+    with pytest.raises(TalentbenchError, match="UTF-8"):
+        extract_file(bad)
+    with pytest.raises(TalentbenchError):
+        extract_file(tmp_path / "missing.md")
+    other = tmp_path / "x.pdf"
+    other.write_bytes(b"%PDF")
+    with pytest.raises(TalentbenchError):
+        extract_file(other)
+
+
+# --- the real corpus -------------------------------------------------------------------------
+
+def test_evidence_is_the_text_of_the_file_as_read(shared_data: Path) -> None:
+    total = 0
+    for path in sorted((shared_data / "policy_corpus").glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        for record in extract_text(text, path.name):
+            assert record["evidence"] == text[record["start"]:record["end"]]
+            assert record["start"] < record["end"]
+            total += 1
+    assert total > 200
+
+
+def test_accuracy_on_the_gold_set(shared_data: Path) -> None:
+    result = evaluate_folders(shared_data / "gold", shared_data / "policy_corpus")
+    assert result.overall["f1"] >= 0.92, result.overall
+    # documents whose gold file is empty: not one provision may be emitted
+    empty = [p.name[: -len(".jsonl")] for p in (shared_data / "gold").glob("*.jsonl")
+             if not p.read_text(encoding="utf-8").strip()]
+    assert empty
+    per_doc = result.per_document.set_index("doc")
+    for doc in empty:
+        assert per_doc.loc[doc, "fp"] == 0, doc
+
+
+def test_extract_file_frame_matches_extract_text(shared_data: Path) -> None:
+    path = shared_data / "policy_corpus" / "太原.md"
+    frame = extract_file(path)
+    records = extract_text(path.read_text(encoding="utf-8"), path.name)
+    assert isinstance(frame, pd.DataFrame) and len(frame) == len(records)
+    assert frame.to_dict("records")[0]["evidence"] == records[0]["evidence"]
+
+
+# --- fuzz --------------------------------------------------------------------------------------
+
+_ALPHABET = "博士硕本科专万元月年每最高补贴租房购|*#-\n:;,、（）()0123456789.一二三十百千<>/&ABCDE类型第人才%"
+
+
+def _mutations(corpus: list[str], rng: random.Random, count: int):
+    for i in range(count):
+        if i % 4 == 0:  # pure random text from a policy-flavoured alphabet and all of Unicode
+            n = rng.randint(0, 120)
+            yield "".join(rng.choice(_ALPHABET) if rng.random() < 0.8 else chr(rng.randint(1, 0x2FFFF))
+                          for _ in range(n))
+            continue
+        doc = rng.choice(corpus)
+        if i % 50 == 1:  # now and then a whole document, mutated
+            start, size, edits = 0, len(doc), 40
+        else:
+            start = rng.randint(0, max(0, len(doc) - 400))
+            size, edits = rng.randint(1, 400), 8
+        chunk = list(doc[start:start + size])
+        for _ in range(rng.randint(0, edits)):  # delete, duplicate, insert, swap
+            if not chunk:
+                break
+            k = rng.randrange(len(chunk))
+            op = rng.random()
+            if op < 0.25:
+                del chunk[k]
+            elif op < 0.5:
+                chunk.insert(k, chunk[k] * rng.randint(1, 5))
+            elif op < 0.75:
+                chunk.insert(k, rng.choice(_ALPHABET))
+            else:
+                j = rng.randrange(len(chunk))
+                chunk[k], chunk[j] = chunk[j], chunk[k]
+        yield "".join(chunk)
+
+
+def test_fuzz_ten_thousand_random_and_mutated_inputs(shared_data: Path) -> None:
+    corpus = [p.read_text(encoding="utf-8") for p in sorted((shared_data / "policy_corpus").glob("*.md"))]
+    rng = random.Random(20260312)
+    slowest = 0.0
+    for count, text in enumerate(_mutations(corpus, rng, 10_000), 1):
+        started = time.perf_counter()
+        records = extract_text(text, "fuzz.md")
+        slowest = max(slowest, time.perf_counter() - started)
+        for record in records:
+            assert record["evidence"] == text[record["start"]:record["end"]]
+    assert count == 10_000
+    assert slowest < 2.0  # no input hangs the extractor
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1" * 20_000 + "万元", "本科" * 10_000 + "1万元", "|" * 20_000, "<" * 20_000, "**" * 10_000,
+     "第" * 20_000 + "1年", "- " * 10_000 + "博士：10万元", ("| 博士 | 10万元 |\n" * 3_000),
+     "最高" * 10_000 + "5万元", "1/" * 10_000 + "2万元", "&#" * 10_000, "\n" * 50_000],
+)
+def test_adversarial_long_inputs_finish_quickly(text: str) -> None:
+    started = time.perf_counter()
+    records = extract_text(text, "long.md")
+    assert time.perf_counter() - started < 5.0
+    assert all(r["evidence"] == text[r["start"]:r["end"]] for r in records)
