@@ -143,6 +143,20 @@ def test_pca_weights_follow_the_common_factor():
     np.testing.assert_allclose(pca_weights(x * [1, 100, 0.01]), w)  # scale-free
 
 
+def test_pca_weights_handbook_two_factors():
+    # two independent latent factors measured by 3 and 2 indicators: the Handbook procedure
+    # keeps both (eigenvalues > 1), so every indicator counts, each factor by its share of
+    # the explained variance (3/5 and 2/5, split evenly among its indicators); the first
+    # component alone would ignore the second factor's indicators
+    rng = np.random.default_rng(0)
+    f1, f2 = rng.normal(size=(2, 2000))
+    x = np.column_stack([f1 + rng.normal(scale=0.3, size=2000) for _ in range(3)]
+                        + [f2 + rng.normal(scale=0.3, size=2000) for _ in range(2)])
+    np.testing.assert_allclose(pca_weights(x), 0.2, atol=0.01)
+    pc1 = pca_weights(x, method="pc1")
+    assert pc1[:3].sum() > 0.95 and pc1[3:].sum() < 0.05
+
+
 def test_weighted_means_skip_missing_and_renormalise_like_coinr():
     x = np.array([[10.0, np.nan, 40.0], [np.nan, np.nan, np.nan], [1.0, 4.0, 16.0]])
     w = np.array([1.0, 2.0, 3.0])

@@ -101,12 +101,33 @@ def critic_weights(x: np.ndarray, benefit: np.ndarray | None = None) -> np.ndarr
     return _share(c, "CRITIC")
 
 
-def pca_weights(x: np.ndarray) -> np.ndarray:
-    """Weights from the first principal component of the standardised columns.
+def varimax(loadings: np.ndarray, max_iter: int = 500, tol: float = 1e-10) -> np.ndarray:
+    """Kaiser's varimax rotation of a loadings matrix (indicators x factors)."""
+    p, k = loadings.shape
+    if k < 2:
+        return loadings.copy()
+    rotation = np.eye(k)
+    criterion = 0.0
+    for _ in range(max_iter):
+        rotated = loadings @ rotation
+        u, s, vt = np.linalg.svd(loadings.T @ (rotated**3 - rotated @ np.diag(np.sum(rotated**2, axis=0)) / p))
+        rotation = u @ vt
+        if s.sum() < criterion * (1 + tol):
+            break
+        criterion = s.sum()
+    return loadings @ rotation
 
-    The squared loadings of the first component (which sum to 1), as in the OECD/JRC
-    Handbook's factor-analysis weighting with one retained factor. Missing values are
-    replaced by column means for this purpose only.
+
+def pca_weights(x: np.ndarray, method: str = "handbook") -> np.ndarray:
+    """Weights from principal components of the standardised columns.
+
+    ``handbook`` (OECD/JRC Handbook on Constructing Composite Indicators, 2008, sec. 6.1):
+    keep the components with eigenvalue > 1 that each explain > 10 % of the variance (at
+    least one), rotate their loadings by varimax, scale the squared loadings of each factor
+    to sum 1, give each indicator to the factor where that share is largest, and weight it by
+    its share times the factor's part of the explained variance. With one retained factor
+    this is simply the squared loadings of the first component, which is ``pc1``.
+    Missing values are replaced by column means for this purpose only.
     """
     x = np.asarray(x, dtype=float)
     mean = np.nanmean(x, axis=0)
@@ -114,10 +135,23 @@ def pca_weights(x: np.ndarray) -> np.ndarray:
     sd = x.std(axis=0, ddof=1)
     sd[sd == 0] = np.inf
     z = (x - x.mean(axis=0)) / sd
-    cov = np.cov(z, rowvar=False)
-    values, vectors = np.linalg.eigh(np.atleast_2d(cov))
-    v = vectors[:, int(np.argmax(values))]
-    return _share(v**2, "PCA")
+    corr = np.atleast_2d(np.cov(z, rowvar=False))
+    values, vectors = np.linalg.eigh(corr)
+    order = np.argsort(values)[::-1]
+    values, vectors = values[order], vectors[:, order]
+    if method == "pc1":
+        return _share(vectors[:, 0] ** 2, "PCA")
+    share = values / values.sum()
+    keep = max(1, int(np.sum((values > 1) & (share > 0.10))))
+    loadings = vectors[:, :keep] * np.sqrt(np.maximum(values[:keep], 0))
+    rotated = varimax(loadings)
+    squared = rotated**2
+    factor_var = squared.sum(axis=0)
+    scaled = squared / factor_var
+    owner = np.argmax(scaled, axis=1)
+    factor_weight = factor_var / factor_var.sum()
+    w = scaled[np.arange(len(owner)), owner] * factor_weight[owner]
+    return _share(w, "PCA")
 
 
 def _share(v: np.ndarray, label: str) -> np.ndarray:
