@@ -129,6 +129,11 @@ def test_city_stats_match_the_census(shared_data):
     assert stats.loc["杭州", "popu_2020"] == hz["popu_2020"]
     assert stats.loc["杭州", "popu_growth"] == pytest.approx(hz["popu_2020"] / hz["popu_2010"] - 1, abs=1e-6)
     assert stats.loc["杭州", "urbanisation"] == pytest.approx(hz["popu_urban_2020"] / hz["popu_2020"], abs=1e-6)
+    ranks = pd.read_csv(shared_data / "talent_attraction_rankings.csv")
+    r22 = ranks[ranks["data_year"] == 2022].set_index("city")["rank"]
+    assert stats.loc["杭州", "talent_attraction_rank_2022"] == r22["杭州"]
+    unranked = [c for c in stats.index if c not in r22.index]
+    assert unranked and stats.loc[unranked, "talent_attraction_rank_2022"].isna().all()
 
 
 def test_provenance_reads_the_documents_marks(texts):

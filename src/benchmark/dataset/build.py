@@ -50,9 +50,10 @@ def build_all(shared: Path) -> dict[str, tuple[Path, int]]:
     texts = curate.read_corpus(shared / "policy_corpus")
     cities = build_cities(shared, texts)
     out["cities"] = (write_csv(cities, resource("registry", "cities.csv")), len(cities))
-    from benchmark.dataset.stats import city_stats, read_census
+    from benchmark.dataset.stats import city_stats, read_census, with_rankings
 
-    stats = city_stats(cities, read_census(shared))
+    rankings = pd.read_csv(shared / "talent_attraction_rankings.csv")
+    stats = with_rankings(city_stats(cities, read_census(shared)), rankings)
     out["city_stats"] = (write_csv(stats, resource("dataset", "city_stats.csv")), len(stats))
     entries = build_entry_points(texts, cities)
     out["entry_points"] = (write_csv(entries, resource("registry", "entry_points.csv")), len(entries))

@@ -16,7 +16,27 @@ STAT_COLUMNS = [
     "urbanisation", "urbanisation_2010", "household_size_2020", "sex_ratio_2020",
     "age_0_14_2020", "age_15_59_2020", "age_60_plus_2020", "age_65_plus_2020",
     "age_15_59_change_2010_2020", "source",
+    "talent_attraction_index_2019", "talent_attraction_index_2021", "talent_attraction_rank_2022",
+    "talent_attraction_source",
 ]
+RANKING_SOURCE = ("中国城市人才吸引力排名 2020/2022/2023 (智联招聘 with 恒大研究院 / 泽平宏观), "
+                  "shared/data/talent_attraction_rankings.csv; an outcome measure, not a policy input")
+
+
+def with_rankings(stats: pd.DataFrame, rankings: pd.DataFrame) -> pd.DataFrame:
+    """Add the talent-attraction outcome (index 2019, 2021; rank 2022); unranked cities stay NaN."""
+    out = stats.copy()
+    r = rankings.astype({"data_year": int})
+    for year, col, field in ((2019, "talent_attraction_index_2019", "index"),
+                             (2021, "talent_attraction_index_2021", "index"),
+                             (2022, "talent_attraction_rank_2022", "rank")):
+        values = r[r["data_year"] == year].set_index("city")[field]
+        out[col] = pd.to_numeric(out["city"].map(values), errors="coerce")
+    ranked = out[["talent_attraction_index_2019", "talent_attraction_index_2021",
+                  "talent_attraction_rank_2022"]].notna().any(axis=1)
+    out["talent_attraction_source"] = np.where(ranked, RANKING_SOURCE, None)
+    out["talent_attraction_rank_2022"] = out["talent_attraction_rank_2022"].astype("Int64")
+    return out[STAT_COLUMNS]
 
 
 def city_stats(cities: pd.DataFrame, census: pd.DataFrame) -> pd.DataFrame:
@@ -52,7 +72,7 @@ def city_stats(cities: pd.DataFrame, census: pd.DataFrame) -> pd.DataFrame:
         out[col] = out[col].round(6)
     out["age_15_59_change_2010_2020"] = out["age_15_59_change_2010_2020"].round(2)
     out["source"] = np.where(merged["popu_2020"].notna(), CENSUS_SOURCE, None)
-    return out[STAT_COLUMNS]
+    return out
 
 
 def read_census(shared: Path) -> pd.DataFrame:

@@ -121,7 +121,7 @@ def load_city_stats(path: Path | None = None) -> pd.DataFrame:
     """City statistics (census 2010/2020 and derived ratios) for the registry cities."""
     df = _read_csv(path or resource("dataset", "city_stats.csv"))
     for col in df.columns:
-        if col in ("city", "source", "source_url", "census_code"):
+        if col in ("city", "census_code") or col == "source" or col.endswith("_source"):
             continue
         df[col] = pd.to_numeric(df[col])
     return df
