@@ -57,7 +57,13 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
             return body.decode(codec)
         except UnicodeDecodeError:
             continue
-    best = charset_normalizer.from_bytes(body[:200_000]).best()
+    # A few corrupt bytes in an otherwise UTF-8 or GB18030 page (common: truncated
+    # multi-byte characters in hand-edited templates) should not cost a statistical guess.
+    candidates = [body.decode(codec, errors="replace") for codec in ("utf-8", "gb18030")]
+    text = min(candidates, key=lambda t: t.count("\ufffd"))
+    if text.count("\ufffd") <= max(2, len(text) // 200):
+        return text
+    best = charset_normalizer.from_bytes(body[:65_536]).best()
     if best is not None and best.encoding:
         return body.decode(best.encoding, errors="replace")
     return body.decode("utf-8", errors="replace")
@@ -91,11 +97,8 @@ def extract_links(body: bytes, base_url: str, content_type: str | None = None) -
         raw = element.get("href") if element.tag in ("a", "area") else element.get("src")
         if not raw:
             continue
-        scheme = raw.strip().split(":", 1)[0].lower() if ":" in raw else ""
         url = normalize_url(raw, base)
-        if url is None:
-            if scheme:
-                links.append(Link(url=raw.strip(), text=""))  # kept so rules can report it
+        if url is None:  # javascript:, mailto:, malformed: nothing to fetch
             continue
         label = " ".join(
             part for part in (element.text_content(), element.get("title") or "") if part
@@ -123,6 +126,11 @@ class LinkRules:
                 self, "_pagination_re", [re.compile(p, re.I) for p in self.pagination_url_patterns]
             )
             object.__setattr__(self, "_skip_re", [re.compile(p, re.I) for p in self.skip_url_patterns])
+            # One alternation per word list: a link is tested once, not once per keyword.
+            for name in ("keywords", "exclude_keywords", "sections"):
+                words = sorted(getattr(self, name), key=len, reverse=True)
+                pattern = "|".join(re.escape(w.lower()) for w in words) or r"(?!)"
+                object.__setattr__(self, f"_{name}_re", re.compile(pattern))
         except re.error as exc:
             raise TalentbenchError(f"bad pattern in crawl rules: {exc}") from None
 
@@ -150,9 +158,7 @@ class LinkRules:
         if any(p.search(link.url) for p in self._skip_re):  # type: ignore[attr-defined]
             return None
         text = link.text.lower()
-        relevant = any(k in text for k in self.keywords) and not any(
-            k in text for k in self.exclude_keywords
-        )
+        relevant = bool(self._keywords_re.search(text)) and not self._exclude_keywords_re.search(text)  # type: ignore[attr-defined]
         if extension(link.url) in self.attachment_extensions:
             # Every attachment of a relevant article; from a listing, only relevant ones.
             return "attachment" if from_role == "article" or relevant else None
@@ -160,7 +166,7 @@ class LinkRules:
             return "pagination"
         if relevant:
             return "article"
-        if from_role != "article" and any(s in text for s in self.sections):
+        if from_role != "article" and self._sections_re.search(text):  # type: ignore[attr-defined]
             return "section"
         return None
 

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 
 from protego import Protego
 
-from benchmark.sources.links import decode_html
-
 # RFC 9309 2.5: crawlers may ignore anything past 500 KiB.
 ROBOTS_MAX_BYTES = 500 * 1024
 
@@ -24,7 +22,8 @@ class RobotsRules:
     @classmethod
     def from_fetch(cls, status: int | None, body: bytes | None) -> RobotsRules:
         if status is not None and 200 <= status < 300:
-            text = decode_html((body or b"")[:ROBOTS_MAX_BYTES], "text/plain")
+            # RFC 9309: robots.txt is UTF-8; undecodable bytes can only be in values we ignore.
+            text = (body or b"")[:ROBOTS_MAX_BYTES].decode("utf-8", errors="replace")
             try:
                 return cls(parser=Protego.parse(text))
             except Exception:  # noqa: BLE001 - a garbled robots.txt means no usable rules

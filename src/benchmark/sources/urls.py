@@ -40,12 +40,12 @@ def normalize_url(url: str, base: str | None = None) -> str | None:
 
 def host_key(url: str) -> str:
     """``host`` or ``host:port`` (non-default port): the unit of allow-lists and politeness."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
     try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
         port = parts.port
     except ValueError:
-        port = None
+        return ""
     if port is None or port == DEFAULT_PORTS.get(parts.scheme.lower()):
         return host
     return f"{host}:{port}"
@@ -53,7 +53,10 @@ def host_key(url: str) -> str:
 
 def extension(url: str) -> str:
     """Lower-case file extension of the URL path ('' if none)."""
-    name = urlsplit(url).path.rsplit("/", 1)[-1]
+    try:
+        name = urlsplit(url).path.rsplit("/", 1)[-1]
+    except ValueError:
+        return ""
     return name.rsplit(".", 1)[-1].lower() if "." in name else ""
 
 
