@@ -97,8 +97,6 @@ class CompositeIndex:
         self.analysis: dict[str, Any] = {}
         self.weights: dict[str, float] = dict(self.framework.weight)
         self._results: pd.DataFrame | None = None
-        self._weights_plan: tuple[dict[str, float], dict[int, str]] = (dict(self.framework.weight), {})
-        self._aggregator: Aggregate | None = None
 
     @classmethod
     def from_csv(cls, data_path: str | Path, meta_path: str | Path) -> CompositeIndex:
@@ -142,14 +140,12 @@ class CompositeIndex:
                     weights, plan, details = step.resolve(fw)
                     self.analysis["Weights"] = details
                     self.log.append({"step": name, "params": copy.deepcopy(step.params)})
-                self._weights_plan = (weights, plan)
             elif name == "aggregate":
                 if step is None:
                     step = Aggregate()
                     self.log.append({"step": name, "params": copy.deepcopy(step.params), "default": True})
                 else:
                     self.log.append({"step": name, "params": copy.deepcopy(step.params)})
-                self._aggregator = step
                 current, used = step.transform(current, fw, weights, plan)
                 self.weights = used
                 self.data["Aggregated"] = current
@@ -177,6 +173,8 @@ class CompositeIndex:
         step = ALIASES.get(step, step)
         if step not in STEP_ORDER:
             raise TalentbenchError(f"unknown step {step!r}; steps are {', '.join(STEP_ORDER)}")
+        if "Aggregated" not in self.data:
+            raise TalentbenchError("build the index before making a variant of it")
         new_steps = []
         found = False
         for name, p in self.spec:
