@@ -166,3 +166,14 @@ def test_rank_rows_matches_scipy():
 def test_bad_uncertain_inputs(asem, inputs, message):
     with pytest.raises(TalentbenchError, match=message):
         uncertainty(asem, inputs, n=2)
+
+
+def test_weighting_method_as_an_uncertain_input(asem):
+    opts = [{"method": "entropy", "levels": [1]}, {"method": "pca"}]
+    ua = uncertainty(asem, [{"name": "weighting", "type": "choice", "step": "weight", "options": opts}],
+                     n=40, seed=1)
+    picked = np.minimum((ua.design[:, 0] * 2).astype(int), 1)
+    for k, opt in enumerate(opts):
+        expected = asem.variant("weight", opt).ranks().reindex(ua.units).to_numpy(float)
+        assert np.all(ua.ranks[picked == k] == expected[None, :])
+    assert set(picked) == {0, 1}

@@ -20,6 +20,7 @@ for each input i, A with column i taken from B. First-order indices use Saltelli
 from __future__ import annotations
 
 import copy
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -208,10 +209,13 @@ class Replicator:
         out = np.full((n, len(self.units)), np.nan)
         combos, inverse = np.unique(idx, axis=0, return_inverse=True)
         inverse = np.asarray(inverse).reshape(-1)
-        for c, combo in enumerate(combos):
-            rows = np.flatnonzero(inverse == c)
-            key = tuple((self.inputs[i].step, int(v)) for i, v in zip(choice_cols, combo, strict=True))
-            out[rows] = self._scores_for(key, design[rows])
+        with warnings.catch_warnings():
+            # missing values propagate by design (e.g. units screened out in some draws)
+            warnings.simplefilter("ignore", RuntimeWarning)
+            for c, combo in enumerate(combos):
+                rows = np.flatnonzero(inverse == c)
+                key = tuple((self.inputs[i].step, int(v)) for i, v in zip(choice_cols, combo, strict=True))
+                out[rows] = self._scores_for(key, design[rows])
         return out
 
     def _scores_for(self, key: tuple[tuple[str, int], ...], design: np.ndarray) -> np.ndarray:
@@ -247,15 +251,19 @@ class Replicator:
         frame.insert(0, "uCode", self.units)
         keep = ~np.all(np.isnan(x), axis=1)
         frame = frame.loc[keep].reset_index(drop=True)
+        # replications that share their weights (no weight noise) share their result
+        distinct, which = np.unique(weights, axis=0, return_inverse=True)
+        which = np.asarray(which).reshape(-1)
         out = np.full((len(weights), len(self.units)), np.nan)
-        for r, wrow in enumerate(weights):
+        for r, wrow in enumerate(distinct):
             wdict = dict(zip(self.hm.codes, wrow.tolist(), strict=True))
             try:
                 agg, _ = aggregator.transform(frame, self.fw, wdict, plan)
             except TalentbenchError:
-                self.failed += 1
+                self.failed += int(np.sum(which == r))
                 continue
-            out[r, keep] = agg[self.fw.top].to_numpy(dtype=float)
+            rows = np.flatnonzero(which == r)
+            out[np.ix_(rows, np.flatnonzero(keep))] = agg[self.fw.top].to_numpy(dtype=float)[None, :]
         return out
 
 
