@@ -344,10 +344,14 @@ class _Context:
         a separator then another tier (``博士公寓免租、领军人才最高1000万元``), unless the cue
         is a label (``购房补贴：博士20万、硕士10万``)."""
         gap = self.t[start:end]
-        if ":" in gap or not _ITEM_SEPARATOR_RE.search(gap):
+        match = _ENUMERATION_RE.search(gap)
+        if ":" in gap or not match or not self.tiers.within(start + match.start(), end):
             return False
-        separator = _ITEM_SEPARATOR_RE.search(gap).start() + start
-        return bool(self.tiers.within(separator, end))
+        # ...and the cue itself sits in an item with a tier of its own ("博士…免租、")
+        low = max(0, start - 40)
+        item_start = max(low - 1, *(self.t.rfind(sep, low, start) for sep in "、;,:\n"))
+        return any(c.label not in self.lex.generic_tiers
+                   for c in self.tiers.within(item_start + 1, start))
 
     def _benefit(self, line: Line, clause: tuple[int, int], amount: Amount,
                  tier_span: tuple[int, int]) -> tuple[str | None, int]:
@@ -453,7 +457,7 @@ class _Context:
                 continue
             items.append((amount, seg_start, self._tier_group_before(seg_start, amount.start), True))
         kept = [(a, s, own) for a, s, own, ok in items if ok]
-        respective = _respective(kept)
+        respective = _respective(kept, self.lex.generic_tiers)
 
         out: list[_Found] = []
         prev_tiers: list[str] | None = None
@@ -467,7 +471,7 @@ class _Context:
             tier_span = (own[0].start, own[-1].end) if own else (0, 0)
             tier_from_context = own is None
             if amount in respective:
-                tiers = [respective[amount]]
+                tiers = respective[amount]
             elif own is not None:
                 tiers = self._labels(own)
                 head, bare_followers = amount, 0
@@ -548,7 +552,11 @@ class _Context:
         after_end = later[0].start if later else clause[1]
         earlier = self.tiers.within(clause[0], amount.start)
         before_start = earlier[-1].start if earlier else clause[0]
-        for start, end in ((amount.end, after_end), (before_start, amount.start)):
+        # a duration stated once after the last figure of the clause holds for all of them
+        # ("本科每月1000元、硕士每月1500元，最长不超过3年")
+        last = find_amounts(t, amount.end, clause[1])
+        trailing = (last[-1].end if last else amount.end, clause[1])
+        for start, end in ((amount.end, after_end), (before_start, amount.start), trailing):
             match = lex.duration_re.search(t, start, end)
             if match:
                 months = duration_months(match.group("num"), match.group("unit"))
@@ -588,6 +596,8 @@ _ELIGIBILITY_LOOKBACK = 40  # lines
 _ELIGIBILITY_RE = re.compile(r"\s*(?:申请|适用|支持|补贴|奖励)?(?:对象|条件|范围)\s*:")
 _CONJUNCTION_RE = re.compile(r"以及|及|和|与|或|、")
 _ITEM_SEPARATOR_RE = re.compile(r"[,;:。]|、")
+_ENUMERATION_RE = re.compile(r"[、;]")
+_LOAN_RE = re.compile(r"贷款|担保")
 
 
 def _item_break(gap: str, benefit_cues: list[_Cue]) -> bool:
@@ -619,20 +629,31 @@ def _block_starts(lines: list[Line]) -> list[int]:
     return starts
 
 
-def _respective(kept: list[tuple[Amount, int, list[_Cue] | None]]) -> dict[Amount, str]:
-    """``博士、硕士分别…2000元/1500元``: k tiers then k tier-less amounts pair up in order."""
-    out: dict[Amount, str] = {}
+def _respective(kept: list[tuple[Amount, int, list[_Cue] | None]],
+                generic: frozenset[str]) -> dict[Amount, list[str]]:
+    """``博士、硕士、本科分别给予3000元、2000元、1000元``: k tier mentions then k amounts, in order.
+
+    A mention is one place that names tiers (``B/C/D类`` or ``本科及以上`` is one mention);
+    generic words (毕业生) do not count when the mentions name degrees. A title mention keeps
+    its place in the order and yields ``[TITLE]`` (no record).
+    """
+    out: dict[Amount, list[str]] = {}
     i = 0
     while i < len(kept):
-        amount, _, own = kept[i]
+        _, _, own = kept[i]
         j = i + 1
         while j < len(kept) and kept[j][2] is None:
             j += 1
-        if own is not None:
-            labels = list(dict.fromkeys(c.label for c in own if c.label != TITLE))
-            if len(labels) >= 2 and len(labels) == j - i:
-                for k, label in enumerate(labels):
-                    out[kept[i + k][0]] = label
+        if own is not None and j - i >= 2:
+            mentions: dict[int, list[str]] = {}
+            for cue in own:
+                mentions.setdefault(cue.start, []).append(cue.label)
+            groups = list(mentions.values())
+            specific = [g for g in groups if not set(g) <= generic]
+            groups = specific or groups
+            if len(groups) == j - i:
+                for k, labels in enumerate(groups):
+                    out[kept[i + k][0]] = list(dict.fromkeys(labels))
         i = j
     return out
 
@@ -680,15 +701,17 @@ def _fill_schedule_durations(found: list[_Found]) -> None:
 
 
 def _excluded(lex: Lexicon, benefits: _Cues, segment: str, seg_start: int, amount_start: int) -> bool:
-    """The last not-a-provision cue of the segment comes after its last benefit cue."""
-    bad = list(lex.not_provision_re.finditer(segment))
+    """The amount is a loan, price, salary, budget…: the last not-a-provision cue before it
+    comes after the last benefit cue. Loans (贷款, 担保) are looked for across the whole
+    segment; the other cues only in the amount's own phrase (after the last comma), so that
+    "见习补贴按最低工资的60%发放，每人每月1200元" is still a subsidy."""
+    phrase_start = segment.rfind(",") + 1
+    bad = [m for m in lex.not_provision_re.finditer(segment)
+           if m.start() >= phrase_start or _LOAN_RE.match(m.group())]
     if not bad:
         return False
-    last_bad = bad[-1]
-    if last_bad is None:
-        return False
     cues = benefits.within(seg_start, amount_start)
-    return not cues or cues[-1].start - seg_start < last_bad.start()
+    return not cues or cues[-1].start - seg_start < bad[-1].start()
 
 
 def _period(lex: Lexicon, segment: str, after: str) -> str:
