@@ -261,7 +261,8 @@ def validate_idata(idata: pd.DataFrame, fw: Framework) -> pd.DataFrame:
         data[col] = _numeric_column(data[col], col)
     if "uName" not in data.columns:
         data.insert(1, "uName", data["uCode"])
-    return data
+    # COINr's new_coin() orders units by uCode; every stage keeps that order
+    return data.sort_values("uCode", kind="stable").reset_index(drop=True)
 
 
 def _numeric_column(col: pd.Series, name: str) -> pd.Series:
