@@ -257,3 +257,34 @@ def test_adversarial_long_inputs_finish_quickly(text: str) -> None:
     records = extract_text(text, "long.md")
     assert time.perf_counter() - started < 5.0
     assert all(r["evidence"] == text[r["start"]:r["end"]] for r in records)
+
+
+def test_respective_amounts_pair_with_their_tiers_and_share_a_trailing_duration() -> None:
+    text = "对新引进的全日制博士、硕士、本科毕业生，分别给予每人每月3000元、2000元、1000元生活补贴，最长发放3年。"
+    records = extract_text(text, "x.md")
+    assert {(r["tier"], r["amount_cny"]) for r in records} == {("phd", 3000), ("master", 2000), ("bachelor", 1000)}
+    assert all(r["period"] == "month" and r["duration_months"] == 36 for r in records)
+    records = extract_text("高级技师、技师分别给予每人每年1.2万元、0.6万元岗位津贴。", "x.md")
+    assert _keys(records) == {("skilled", "talent_allowance", 12_000, "year"), ("skilled", "talent_allowance", 6_000, "year")}
+
+
+def test_html_paragraphs_of_an_official_page() -> None:
+    page = ("<html><body><h2>三、安居保障</h2><p>（一）租房补贴。在我市企业工作的全日制博士、硕士研究生，"
+            "每月分别发放租房补贴2500元、1500元，最长发放36个月。</p><p>（二）购房补贴。首次购房的，"
+            "博士给予15万元、硕士给予8万元购房补贴，分3年发放。</p></body></html>")
+    records = extract_text(page, "p.html")
+    assert _keys(records) == {
+        ("phd", "rent_subsidy", 2_500, "month"), ("master", "rent_subsidy", 1_500, "month"),
+        ("phd", "housing_purchase", 150_000, "once"), ("master", "housing_purchase", 80_000, "once"),
+    }
+    assert all(page[r["start"]:r["end"]] == r["evidence"] for r in records)
+
+
+def test_traditional_characters_and_full_width_digits() -> None:
+    records = extract_text("### 生活補貼\n- 博士：每人每月 ３，０００ 元\n- 碩士：每人每月 2,000 元", "x.md")
+    assert _keys(records) == {("phd", "living_allowance", 3_000, "month"), ("master", "living_allowance", 2_000, "month")}
+
+
+@pytest.mark.parametrize("text", ["给予每人港币 25 万元补贴", "给予每人25万港元补贴", "每月补贴 500 美元"])
+def test_other_currencies_are_not_yuan(text: str) -> None:
+    assert extract_text(text, "x.md") == []

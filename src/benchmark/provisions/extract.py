@@ -451,6 +451,7 @@ class _Context:
             segment = t[seg_start:amount.start]
             after = _PERIOD_UNIT_RE.sub("", t[amount.end:min(amount.end + 16, clause[1] + 16)], count=1)
             if (lex.threshold_re.match(after) or _INSTALMENT_BEFORE_RE.search(segment)
+                    or lex.currency_before_re.search(segment) or lex.currency_after_re.match(after)
                     or _excluded(lex, self.benefits, segment, seg_start, amount.start)
                     or _RATIO_RE.match(after)):
                 items.append((amount, seg_start, None, False))
@@ -493,7 +494,8 @@ class _Context:
                 prev_tiers, prev_period = tiers, "once"
                 continue
             tiers = [x for x in tiers if x != TITLE]
-            if amount.is_range and (own is None or len(tiers) > 1):
+            if amount.is_range and (own is None or len(tiers) > 1
+                                    or len({c.label for c in own if c.label != TITLE}) > 1):
                 continue  # a range over several tiers with no split is not a record
             slash_tiers = None
             if len(amount.values) > 1 and own is None and amount not in respective:
@@ -538,10 +540,13 @@ class _Context:
             nxt = self.lines[line.index + 1]
             if nxt.kind == line.kind and nxt.indent == line.indent:
                 tail = self.by_line[nxt.index][:1]
-                if tail and not _TOTAL_CAP_BEFORE_RE.search(t[nxt.content_start:tail[0].start]):
-                    tail = []
-                if tail:
-                    return _periods(tail[0].values[0], amount.values[0], period)
+                if tail and (not _TOTAL_CAP_BEFORE_RE.search(t[nxt.content_start:tail[0].start])
+                             or self.tiers.within(nxt.content_start, tail[0].start)):
+                    tail = []  # the next item is another tier's figure, not this one's total
+                months = _periods(tail[0].values[0], amount.values[0], period) if tail else None
+                if months:
+                    return months
+                tail = []
         if tail and _TOTAL_CAP_BEFORE_RE.search(t[amount.end:tail[0].start]):
             months = _periods(tail[0].values[0], amount.values[0], period)
             if months:
