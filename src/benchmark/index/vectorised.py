@@ -97,7 +97,7 @@ def aggregate_draws(x: np.ndarray, hm: HierarchyMatrices, weights: np.ndarray,
             wm = w[0][:, None] * m  # (k, p)
             num = t @ wm
             den = avail.astype(float) @ wm
-            fail = bad.astype(float) @ (m * (w[0][:, None] > 0))
+            fail = bad.astype(float) @ m
         elif values.shape[0] == 1:
             # one data set, many weight sets: one wide matrix product
             wm = w[:, :, None] * m[None]  # (D, k, p)
