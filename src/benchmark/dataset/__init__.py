@@ -3,11 +3,23 @@
 Public API::
 
     load_provisions()  load_features()  load_city_stats()  coverage(provisions, features)
+    build_queue(candidates, decisions)  apply_review(queue, decisions)  curated(decisions)
+    conflicts(candidates, decisions)  read_queue(path)  write_queue(queue, path)
 
 The tables are package data under ``resources/dataset`` and are rebuilt reproducibly from the
-corpus plus the analyst's review decisions (``scripts/curate_dataset.py``).
+corpus plus the analyst's review decisions (``scripts/curate_dataset.py`` or
+``talentbench dataset curate``).
 """
 
+from benchmark.dataset.coverage import coverage
+from benchmark.dataset.review import (
+    apply_review,
+    build_queue,
+    conflicts,
+    curated,
+    read_queue,
+    write_queue,
+)
 from benchmark.dataset.schema import CANDIDATE_COLUMNS, FEATURE_COLUMNS, PROVISION_COLUMNS
 from benchmark.dataset.tables import (
     coerce_provisions,
@@ -22,17 +34,17 @@ __all__ = [
     "CANDIDATE_COLUMNS",
     "FEATURE_COLUMNS",
     "PROVISION_COLUMNS",
+    "apply_review",
+    "build_queue",
     "coerce_provisions",
+    "conflicts",
     "coverage",
+    "curated",
     "load_city_stats",
     "load_features",
     "load_provisions",
     "provision_problems",
+    "read_queue",
     "validate_provisions",
+    "write_queue",
 ]
-
-
-def coverage(provisions=None, features=None):  # noqa: ANN001, ANN201 - re-exported lazily
-    from benchmark.dataset.coverage import coverage as _coverage
-
-    return _coverage(provisions, features)
