@@ -220,3 +220,19 @@ def test_weight_step_in_the_index(asem_coin_small):
     # equal weights reproduce the nominal index (all ASEM weights are 1)
     eq = coin.variant("weight", {"method": "equal"})
     np.testing.assert_allclose(eq.data["Aggregated"]["Index"], coin.data["Aggregated"]["Index"])
+
+
+def test_layered_weightings(asem_coin_small):
+    coin = asem_coin_small
+    layered = coin.variant("weight", [
+        {"method": "entropy"},  # every level data-driven...
+        {"method": "ahp", "matrices": {"Index": [[1, 3], [1 / 3, 1]]}},  # ...but AHP at the top
+    ])
+    agg = layered.data["Aggregated"]
+    np.testing.assert_allclose(agg["Index"], 0.75 * agg["Conn"] + 0.25 * agg["Sust"])
+    kids = coin.framework.children("Social")
+    np.testing.assert_allclose([layered.weights[k] for k in kids],
+                               entropy_weights(layered.data["Normalised"][kids].to_numpy()))
+    assert layered.log[-2]["step"] == "weight" and len(layered.log[-2]["params"]) == 2
+    with pytest.raises(TalentbenchError, match="parameter mappings"):
+        coin.variant("weight", [])

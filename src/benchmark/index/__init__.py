@@ -20,7 +20,8 @@ spec is a list of steps, run in this order; a step left out is skipped:
   fracmax|none, range: [0, 100], mean: 0, sd: 1, targets: {...}, cap: false,
   goalposts: {iCode: [low, high]}, scale: 1, truncate: true}``
 - ``weight: {method: meta|equal|manual|ahp|entropy|critic|pca, levels: [...],
-  weights: {...}, matrices: {parent: {codes: [...], matrix: [[...]]}}, force: false}``
+  weights: {...}, matrices: {parent: {codes: [...], matrix: [[...]]}}, force: false}``,
+  or a list of such mappings applied in order (e.g. entropy within pillars, AHP above)
 - ``aggregate: {method: arithmetic|geometric|harmonic|topsis|vikor|copeland (or one per
   level), dat_thresh: null, vikor_v: 0.5, copeland: classic|coinr}``
 

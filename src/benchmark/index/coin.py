@@ -22,7 +22,7 @@ from benchmark.index.aggregate import Aggregate
 from benchmark.index.framework import Framework, build_framework, validate_idata
 from benchmark.index.stages import STAGE_STEPS, StepContext
 from benchmark.index.stats import rank_min
-from benchmark.index.weights import Weight
+from benchmark.index.weights import Weight, WeightSequence
 
 # step name -> the data set it writes
 STEP_ORDER = ("denominate", "impute", "screen", "treat", "normalise", "weight", "aggregate")
@@ -61,6 +61,9 @@ def load_spec(spec: dict | str | Path | None) -> list[tuple[str, dict]]:
             raise TalentbenchError(f"unknown step {name!r}; steps are {', '.join(STEP_ORDER)}")
         if params is None:
             params = {}
+        if name == "weight" and isinstance(params, list):
+            steps.append((name, [dict(p) if isinstance(p, dict) else p for p in params]))
+            continue
         if not isinstance(params, dict):
             raise TalentbenchError(f"parameters of step {name!r} must be a mapping")
         params = dict(params)
@@ -76,9 +79,9 @@ def load_spec(spec: dict | str | Path | None) -> list[tuple[str, dict]]:
     return steps
 
 
-def make_step(name: str, params: dict) -> Any:
+def make_step(name: str, params: dict | list) -> Any:
     if name == "weight":
-        return Weight(**params)
+        return WeightSequence(params) if isinstance(params, list) else Weight(**params)
     if name == "aggregate":
         return Aggregate(**params)
     return STAGE_STEPS[name](**params)
@@ -168,7 +171,7 @@ class CompositeIndex:
         self._results = None
         return self
 
-    def variant(self, step: str, params: dict | None, *, merge: bool = False) -> CompositeIndex:
+    def variant(self, step: str, params: dict | list | None, *, merge: bool = False) -> CompositeIndex:
         """A new index: same data and spec with one step's params replaced (or removed if None)."""
         step = ALIASES.get(step, step)
         if step not in STEP_ORDER:
@@ -182,10 +185,10 @@ class CompositeIndex:
                 found = True
                 if params is None:
                     continue
-                p = {**p, **params} if merge else dict(params)
+                p = {**p, **params} if merge and isinstance(p, dict) and isinstance(params, dict) else params
             new_steps.append((name, copy.deepcopy(p)))
         if not found and params is not None:
-            new_steps.append((step, dict(params)))
+            new_steps.append((step, copy.deepcopy(params)))
             new_steps.sort(key=lambda s: STEP_ORDER.index(s[0]))
         return self._sibling()._build(new_steps, reuse=self, first_changed=step)
 

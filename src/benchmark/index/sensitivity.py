@@ -28,9 +28,8 @@ import pandas as pd
 
 from benchmark.errors import TalentbenchError
 from benchmark.index.aggregate import MEANS, Aggregate
-from benchmark.index.coin import STEP_ORDER, CompositeIndex
+from benchmark.index.coin import STEP_ORDER, CompositeIndex, make_step
 from benchmark.index.vectorised import HierarchyMatrices, aggregate_draws, rank_rows
-from benchmark.index.weights import Weight
 
 PRE_AGGREGATE = ("denominate", "impute", "screen", "treat", "normalise")
 
@@ -82,9 +81,10 @@ def parse_inputs(raw: list[dict] | dict, coin: CompositeIndex) -> list[Uncertain
             raise TalentbenchError(f"{name}: step must be one of {', '.join(STEP_ORDER)}")
         if kind == "choice":
             options = item.get("options")
-            if not isinstance(options, list) or len(options) < 1 or not all(isinstance(o, dict) for o in options):
+            if not isinstance(options, list) or len(options) < 1 or not all(
+                    isinstance(o, dict) or (step == "weight" and isinstance(o, list)) for o in options):
                 raise TalentbenchError(f"{name}: a choice needs a list of parameter mappings under 'options'")
-            out.append(UncertainInput(name, "choice", step=step, options=[dict(o) for o in options]))
+            out.append(UncertainInput(name, "choice", step=step, options=copy.deepcopy(options)))
         elif kind == "param":
             param, values = item.get("param"), item.get("values")
             if not param or not isinstance(values, list) or not values:
@@ -98,8 +98,6 @@ def parse_inputs(raw: list[dict] | dict, coin: CompositeIndex) -> list[Uncertain
     if len(set(steps_used)) != len(steps_used):
         raise TalentbenchError("two uncertain inputs act on the same step; combine them in one choice")
     # validate every option now, before any replication runs
-    from benchmark.index.coin import make_step
-
     for u in out:
         for o in u.options:
             make_step(u.step, o)
@@ -224,7 +222,7 @@ class Replicator:
         weight_params = (self._options_of("weight")[chosen["weight"]] if "weight" in chosen
                          else self.nominal.get("weight"))
         if weight_params is not None:
-            base, plan, _ = Weight(**weight_params).resolve(self.fw)
+            base, plan, _ = make_step("weight", weight_params).resolve(self.fw)
         else:
             base, plan = dict(self.fw.weight), {}
         agg_params = (self._options_of("aggregate")[chosen["aggregate"]] if "aggregate" in chosen

@@ -224,8 +224,13 @@ class Weight:
         if self.params["method"] == "ahp" and not isinstance(self.params["matrices"], dict):
             raise TalentbenchError("weight: AHP needs 'matrices: {parent: {codes: [...], matrix: [[...]]}}'")
 
-    def resolve(self, fw: Framework) -> tuple[dict[str, float], dict[int, str], dict]:
-        """Return (fixed weights by code, data-driven method by child level, details)."""
+    def resolve(self, fw: Framework, weights: dict[str, float] | None = None,
+                plan: dict[int, str] | None = None) -> tuple[dict[str, float], dict[int, str], dict]:
+        """Return (fixed weights by code, data-driven method by child level, details).
+
+        Starts from ``weights``/``plan`` (default: iMeta weights, no plan), so that several
+        weight steps can be layered; a fixed method takes its levels back from a plan.
+        """
         p = self.params
         levels = p["levels"]
         if levels is None:
@@ -234,16 +239,21 @@ class Weight:
         bad = [v for v in levels if v < 1 or v >= fw.max_level]
         if bad:
             raise TalentbenchError(f"weight: levels must be between 1 and {fw.max_level - 1}, got {bad}")
-        weights = dict(fw.weight)
-        plan: dict[int, str] = {}
+        weights = dict(fw.weight if weights is None else weights)
+        plan = dict(plan or {})
         details: dict[str, Any] = {}
         m = p["method"]
         if m == "equal":
             for code in fw.codes:
                 if fw.level[code] in levels:
                     weights[code] = 1.0
+            for lev in levels:
+                plan.pop(lev, None)
         elif m == "manual":
-            weights = fw.with_weights({str(k): v for k, v in p["weights"].items()}).weight
+            given = {str(k): v for k, v in p["weights"].items()}
+            weights = fw.with_weights(given).weight | {c: w for c, w in weights.items() if c not in given}
+            for code in given:
+                plan.pop(fw.level[code], None)
         elif m == "ahp":
             for parent, spec in p["matrices"].items():
                 if parent not in fw.aggregates:
@@ -260,6 +270,26 @@ class Weight:
                     raise TalentbenchError(f"weight: AHP matrix for {parent!r} must be {len(codes)}x{len(codes)}")
                 weights.update(dict(zip(codes, w.tolist(), strict=True)))
                 details[parent] = {"CR": cr, "lambda_max": lam}
+                plan.pop(fw.level[parent] - 1, None)
         elif m in DATA_DRIVEN:
-            plan = {lev: m for lev in levels}
+            plan.update(dict.fromkeys(levels, m))
+        return weights, plan, details
+
+
+class WeightSequence:
+    """Several weight steps layered in order, e.g. entropy within pillars, AHP above them."""
+
+    name = "weight"
+
+    def __init__(self, steps: list[dict]):
+        if not steps or not all(isinstance(s, dict) for s in steps):
+            raise TalentbenchError("weight: a list of weightings must hold parameter mappings")
+        self.steps = [Weight(**s) for s in steps]
+        self.params = [w.params for w in self.steps]
+
+    def resolve(self, fw: Framework) -> tuple[dict[str, float], dict[int, str], dict]:
+        weights, plan, details = dict(fw.weight), {}, {}
+        for step in self.steps:
+            weights, plan, more = step.resolve(fw, weights, plan)
+            details.update(more)
         return weights, plan, details
