@@ -7,7 +7,10 @@ An *uncertain input* is one method choice that could reasonably have been made o
 - ``choice``: one of several parameter sets for a step (``step``, ``options``);
 - ``param``: one parameter of a step takes one of ``values`` (e.g. treat's winmax 1..5).
 
-Each replication picks a value for every input, rebuilds what changed and ranks the units.
+Each input is one dimension u in [0, 1) of the design: a choice or param takes option
+floor(u * k); a weights input takes one of a fixed table of noisy weight sets (COINr's way),
+so Sobol indices are per input, not per weight. Each replication picks a value for every
+input, rebuilds what changed and ranks the units.
 Steps before aggregation are rebuilt once per distinct combination of choices (there are
 few); aggregation with means is done for all weight draws at once as matrix products (see
 :mod:`benchmark.index.vectorised`), so thousands of replications take a second.
