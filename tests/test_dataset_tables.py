@@ -201,6 +201,18 @@ def test_queue_and_apply_review_from_the_command_line(tmp_path, shared_data):
     out = _talentbench("dataset", "queue", str(gold), "--corpus", str(shared_data / "policy_corpus"),
                        "-o", str(tmp_path / "q2.csv"), "--decisions", str(tmp_path / "d.csv"))
     assert "0 to review, 4 already reviewed" in out.stdout
+    # a re-extraction that changed an amount: the reviewed row is kept, and the clash is shown
+    changed = tmp_path / "changed.jsonl"
+    lines = gold.read_text(encoding="utf-8").splitlines()
+    lines[0] = lines[0].replace('"amount_cny": 100000', '"amount_cny": 110000')
+    changed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = _talentbench("dataset", "queue", str(changed), "--corpus", str(shared_data / "policy_corpus"),
+                       "-o", str(tmp_path / "q3.csv"), "--decisions", str(tmp_path / "d.csv"))
+    assert "1 to review" in out.stdout and "amount_changed: 1" in out.stdout, out.stdout
+    out = _talentbench("dataset", "conflicts", str(changed), "--corpus",
+                       str(shared_data / "policy_corpus"), "--decisions", str(tmp_path / "d.csv"),
+                       "--format", "csv")
+    assert "amount_changed" in out.stdout and "no_longer_extracted" in out.stdout
 
 
 def test_bad_review_input_gives_one_line(tmp_path):

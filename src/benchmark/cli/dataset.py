@@ -71,13 +71,21 @@ def summary(fmt: str) -> None:
               help="Decisions recorded so far (default: data/review/review_decisions.csv).")
 def queue(candidates: Path, corpus: Path | None, out: Path, decisions: Path | None) -> None:
     """Turn extraction output into a review queue: mark each row accept / correct / reject."""
-    from benchmark.dataset.review import build_queue, read_decisions, write_queue
+    from benchmark.dataset.review import build_queue, conflicts, read_decisions, write_queue
 
     cands = _enriched_candidates(candidates, corpus)
-    q = build_queue(cands, read_decisions(decisions or _default_decisions()))
+    recorded = read_decisions(decisions or _default_decisions())
+    q = build_queue(cands, recorded)
     write_queue(q, out)
     pending = int((~q["reviewed"]).sum())
     click.echo(f"{len(q)} candidates, {pending} to review, {len(q) - pending} already reviewed -> {out}")
+    clashes = conflicts(cands, recorded)
+    clashes = clashes[clashes["kind"] != "new"]
+    if len(clashes):
+        # reviewed rows are kept as reviewed; say so rather than overwrite them silently
+        counts = ", ".join(f"{k}: {v}" for k, v in clashes["kind"].value_counts().items())
+        click.echo(f"{len(clashes)} reviewed rows disagree with this extraction ({counts}); "
+                   "they are kept as reviewed - see `talentbench dataset conflicts`")
 
 
 @dataset_group.command("apply-review")
