@@ -288,3 +288,9 @@ def test_traditional_characters_and_full_width_digits() -> None:
 @pytest.mark.parametrize("text", ["给予每人港币 25 万元补贴", "给予每人25万港元补贴", "每月补贴 500 美元"])
 def test_other_currencies_are_not_yuan(text: str) -> None:
     assert extract_text(text, "x.md") == []
+
+
+def test_segmentation_keeps_tier_words_that_are_part_of_other_words_out() -> None:
+    # 高中专业 is 高中/专业 to jieba (lexicon as user dictionary): no 中专 (vocational) in it
+    assert _keys(extract_text("高中专业毕业生一次性生活补贴1万元", "x.md")) == {("graduate", "living_allowance", 10_000, "once")}
+    assert _keys(extract_text("中专学历毕业生一次性生活补贴1万元", "x.md")) == {("vocational", "living_allowance", 10_000, "once")}

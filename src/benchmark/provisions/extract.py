@@ -29,6 +29,7 @@ from benchmark.provisions.lexicon import (
     class_tiers,
     default_class_patterns,
     default_lexicon,
+    starts_a_word,
 )
 from benchmark.provisions.normalise import NormalisedText, normalise
 from benchmark.provisions.structure import Line, parse_lines
@@ -163,6 +164,10 @@ class ProvisionExtractor:
                     category = f"{numbered.group()}:{tier}" if numbered else None
                     cues.append(_Cue(m.start(), m.end(), tier, m.group(), category=category))
                 continue
+            if (m.group() in lex.segmentation_checked and m.start() > 0
+                    and "\u4e00" <= t[m.start() - 1] <= "\u9fff"  # after punctuation a word starts anyway
+                    and not starts_a_word(t, m.start(), m.end())):
+                continue  # part of another word (高中专业), not a tier
             cues.append(_Cue(m.start(), m.end(), label, m.group()))
             if label in lex.degree_ladder:
                 span = lex.span_suffix_re.match(t, m.end())

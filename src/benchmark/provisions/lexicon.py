@@ -33,7 +33,7 @@ _REQUIRED_KEYS = {
     "degree_ladder": list, "degree_span_suffix": str, "benefits": list,
     "generic_benefit_patterns": list, "not_provision_patterns": list, "threshold_suffix": str,
     "period": dict, "cap_before": str, "duration": str, "not_stated_patterns": list,
-    "foreign_currency": str,
+    "foreign_currency": str, "segmentation_checked": list,
 }
 
 
@@ -61,6 +61,7 @@ class Lexicon:
     degree_ladder: tuple[str, ...]
     generic_tiers: frozenset[str]
     terms: tuple[str, ...]  # plain words of the lexicon, for a jieba user dictionary
+    segmentation_checked: frozenset[str]  # tier words confirmed by segmentation
 
 
 def _check_schema(data: object, path: Path) -> dict:
@@ -216,6 +217,7 @@ def load_lexicon(path: Path | str | None = None) -> Lexicon:
         degree_ladder=tuple(data["degree_ladder"]),
         generic_tiers=frozenset(data["generic_tiers"]),
         terms=terms,
+        segmentation_checked=frozenset(data["segmentation_checked"]),
     )
 
 
@@ -256,4 +258,38 @@ def default_class_patterns() -> list[re.Pattern[str]]:
 def jieba_user_dict_lines(lexicon: Lexicon | None = None) -> list[str]:
     """Lines of a jieba user dictionary holding the lexicon's plain words (high frequency)."""
     lexicon = lexicon or default_lexicon()
-    return [f"{term} 100000" for term in lexicon.terms]
+    return [f"{term} {_USER_WORD_FREQ}" for term in lexicon.terms]
+
+
+_USER_WORD_FREQ = 100_000
+
+
+@lru_cache(maxsize=1)
+def lexicon_tokenizer():
+    """A jieba tokenizer of its own (the global one is left alone) with the lexicon's words
+    loaded as its user dictionary, so 博士后, 大中专, 高技能人才 come out as single words."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    for term in default_lexicon().terms:
+        tokenizer.add_word(term, _USER_WORD_FREQ)
+    return tokenizer
+
+
+def starts_a_word(text: str, start: int, end: int, window: int = 8) -> bool:
+    """Whether segmentation of the text around [start, end) begins a word at ``start``.
+
+    ``中专`` in ``高中专业`` does not (高中/专业); in ``中专学历`` it does.
+    """
+    lo = max(0, start - window)
+    pos = lo
+    for token in lexicon_tokenizer().lcut(text[lo:min(len(text), end + window)], HMM=False):
+        if pos == start:
+            return True
+        if pos > start:
+            return False
+        pos += len(token)
+    return pos == start
