@@ -38,9 +38,10 @@ def test_host_interval_spaces_request_starts(tmp_path):
         starts = [h.started for h in server.hits]
     assert summary.outcomes["stored"] == 6
     gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
-    # measured at the server, so allow for thread-scheduling jitter on a busy machine
-    assert min(gaps) >= 0.06, gaps
-    assert sum(gaps) / len(gaps) >= 0.078, gaps
+    # Measured at the server, so one start can be late by thread-scheduling jitter on a busy
+    # machine (shrinking the next gap); the span from first to last start cannot shrink.
+    assert starts[-1] - starts[0] >= 0.08 * len(gaps) - 0.02, gaps
+    assert min(gaps) >= 0.04, gaps  # and no burst of back-to-back requests
 
 
 def test_robots_crawl_delay_slows_a_host_down(tmp_path):
@@ -49,7 +50,9 @@ def test_robots_crawl_delay_slows_a_host_down(tmp_path):
         crawl(tmp_path, [server], host_interval_seconds=0.0)
         starts = [h.started for h in server.hits]
     gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
-    assert min(gaps[1:]) >= 0.17, gaps  # every request after robots.txt waits the delay
+    # every request after robots.txt waits the delay (span check: robust to scheduling jitter)
+    assert starts[-1] - starts[1] >= 0.2 * (len(starts) - 2) - 0.02, gaps
+    assert min(gaps[1:]) >= 0.1, gaps
 
 
 def test_hosts_are_crawled_in_parallel_but_each_host_serially(tmp_path):
@@ -75,3 +78,16 @@ def test_total_concurrency_caps_requests_across_hosts(tmp_path):
         hits = sorted(a.hits + b.hits, key=lambda h: h.started)
     for before, after in zip(hits, hits[1:], strict=False):
         assert after.started >= before.ended - 0.01
+
+
+def test_registry_example_url_is_crawled_even_when_nothing_links_to_it(tmp_path):
+    routes = small_site()
+    routes["/hidden/cited.html"] = Route(body="<html>人才引进办法</html>".encode())
+    with FixtureServer(routes) as server:
+        path = tmp_path / "registry.csv"
+        path.write_text(f"city,kind,url,example_url\n甲市,hrss,{server.base_url}/,"
+                        f"{server.base_url}/hidden/cited.html\n", encoding="utf-8")
+        store = RawStore(tmp_path / "raw")
+        Crawler(store, fast_settings()).run(load_entry_points(path))
+    row = store.latest().set_index("url").loc[server.base_url + "/hidden/cited.html"]
+    assert row["role"] == "article" and row["parent_url"] == server.base_url + "/"

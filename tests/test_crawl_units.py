@@ -151,6 +151,28 @@ def test_registry_loading_and_city_selection(tmp_path):
                      "广州": {"www.gz.gov.cn"}}
 
 
+def test_registry_example_urls_are_seeds_and_widen_the_allow_list(tmp_path):
+    path = tmp_path / "entry_points.csv"
+    path.write_text("city,kind,url,cited_in,example_url\n"
+                    "上海,hrss,https://rsj.sh.gov.cn/,上海.md,https://rsj.sh.gov.cn/t/1.html#x\n"
+                    "上海,other,https://www.sh.gov.cn/,上海.md,http://zwgk.sh.gov.cn/a.html\n"
+                    "北京,other,https://www.bj.gov.cn/,北京.md,\n", encoding="utf-8")
+    entries = load_entry_points(path)
+    assert [e.example_url for e in entries] == [
+        "https://rsj.sh.gov.cn/t/1.html", "http://zwgk.sh.gov.cn/a.html", None]
+    assert allowed_hosts(entries)["上海"] == {"rsj.sh.gov.cn", "www.sh.gov.cn", "zwgk.sh.gov.cn"}
+    path.write_text("city,kind,url,example_url\n上海,hrss,https://rsj.sh.gov.cn/,not a url\n",
+                    encoding="utf-8")
+    with pytest.raises(TalentbenchError, match="example_url"):
+        load_entry_points(path)
+
+
+def test_packaged_registry_loads():
+    entries = load_entry_points()
+    assert len(entries) > 50
+    assert all(e.url.startswith(("http://", "https://")) for e in entries)
+
+
 @pytest.mark.parametrize(("content", "message"), [
     ("city,url\n深圳,http://a/\n", "lacks column"),
     ("city,kind,url\n深圳,hrss,ftp://a/\n", "line 2"),

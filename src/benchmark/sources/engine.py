@@ -170,6 +170,13 @@ class Crawler:
                 self._enqueue(
                     CrawlItem(url=entry.url, city=entry.city, kind=entry.kind, role="entry", depth=0)
                 )
+                if entry.example_url:
+                    # The page the corpus cites: fetched even if no listing links to it
+                    # (many portals build their lists with JavaScript).
+                    self._enqueue(CrawlItem(
+                        url=entry.example_url, city=entry.city, kind=entry.kind, role="article",
+                        depth=1, parent_url=entry.url,
+                    ))
             if self.pending:
                 await self.finished.wait()
         finally:

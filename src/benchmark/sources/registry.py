@@ -25,6 +25,7 @@ class EntryPoint:
     city: str
     kind: str
     url: str
+    example_url: str | None = None  # a page of this site the corpus cites: crawled as a seed
 
     @property
     def host(self) -> str:
@@ -32,7 +33,7 @@ class EntryPoint:
 
 
 def load_entry_points(path: Path | None = None) -> list[EntryPoint]:
-    """Read ``city,kind,url[,...]`` rows; any bad row is reported with its line number."""
+    """Read ``city,kind,url[,example_url,...]`` rows; a bad row is reported with its line number."""
     path = Path(path) if path is not None else default_registry()
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -56,7 +57,11 @@ def load_entry_points(path: Path | None = None) -> list[EntryPoint]:
             raise TalentbenchError(
                 f"registry {path} line {line}: kind {kind!r} is not one of {', '.join(KINDS)}"
             )
-        entries.append(EntryPoint(city=city, kind=kind, url=url))
+        raw_example = (row.get("example_url") or "").strip()
+        example = normalize_url(raw_example) if raw_example else None
+        if raw_example and example is None:
+            raise TalentbenchError(f"registry {path} line {line}: example_url is not an http(s) url")
+        entries.append(EntryPoint(city=city, kind=kind, url=url, example_url=example))
     if not entries:
         raise TalentbenchError(f"registry {path} has no entry points")
     return entries
@@ -90,10 +95,12 @@ def select_shard(entries: Sequence[EntryPoint], shard: int, shards: int) -> list
 def allowed_hosts(
     entries: Iterable[EntryPoint], extra_hosts: dict[str, tuple[str, ...]] | None = None
 ) -> dict[str, frozenset[str]]:
-    """City -> hosts it may fetch from: its entry points' hosts plus configured extras."""
+    """City -> hosts it may fetch from: its entry points' (and cited pages') hosts plus extras."""
     allow: dict[str, set[str]] = {}
     for entry in entries:
         allow.setdefault(entry.city, set()).add(entry.host)
+        if entry.example_url:
+            allow[entry.city].add(host_key(entry.example_url))
     for city, hosts in (extra_hosts or {}).items():
         if city in allow:
             allow[city].update(hosts)
