@@ -323,6 +323,11 @@ FEATURE_REVIEW = [
     ("深圳.md", "hukou_min_degree", "add", dict(value="college", evidence="普通高等教育**专科以上学历**，**35周岁以下**",
      note="在职人才引进 学历型: 专科以上 35周岁以下")),
     ("西安.md", "hukou_min_degree", "add", dict(value="college", evidence="大专、本科、硕士、博士均存在落户通道")),
+    *[("广州.md", f, "add", dict(value=v,
+       evidence="**国内普通高校全日制本科+学士学位**、或**国（境）外学士学位**、或**中级职称**：**40周岁以下**",
+       source_url="https://www.gz.gov.cn/zt/gzrczcfw/zcztc/rcrs/zcwj/content/post_10509375.html",
+       note="学历型入户 (广州市引进人才入户管理办法, 2025 重新发布)"))
+      for f, v in (("hukou_min_degree", "bachelor"), ("hukou_age_limit_bachelor", "40"))],
 ]
 
 
