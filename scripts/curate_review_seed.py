@@ -276,8 +276,10 @@ FEATURE_REVIEW = [
     ("太原.md", "one_stop_service", A, {}),
     ("宁波.md", "talent_apartment", R, dict(note="only a hint to check 鄞州")),
     ("广州-区级配套补充表.md", "talent_apartment", A, {}),
-    ("广州.md", "talent_apartment", A, {}), ("广州.md", "price_capped_housing", A, {}),
-    ("广州.md", "children_schooling", A, {}), ("广州.md", "one_stop_service", A, {}),
+    *[("广州.md", f, "correct", dict(
+        source_url="https://www.gz.gov.cn/zt/gzrczcfw/zcztc/rcrs/zcwj/content/post_10509378.html",
+        note="人才绿卡 benefits (§1.4): source is the 人才绿卡制度实施办法, not the 入户办法"))
+      for f in ("talent_apartment", "price_capped_housing", "children_schooling", "one_stop_service")],
     ("成都.md", "hukou_age_limit_bachelor", A, {}), ("成都.md", "talent_apartment", A, {}),
     ("成都.md", "children_schooling", R, dict(note="vague ('再去衔接')")),
     ("无锡.md", "settle_before_job", A, {}),
