@@ -61,3 +61,10 @@ def test_rejected_and_unreviewed_candidates_stay_out(texts):
     review.loc[2, "evidence"] = "不在原文里的一句话"
     with pytest.raises(TalentbenchError, match="evidence not in"):
         curate_features(cands, review, texts)
+
+
+def test_features_are_reproducible_from_corpus_and_review(texts):
+    rebuilt = curate_features(FeatureExtractor().transform(texts), read_feature_review(), texts)
+    shipped = dataset.load_features()
+    pd.testing.assert_frame_equal(rebuilt.reset_index(drop=True).astype(str),
+                                  shipped.reset_index(drop=True).astype(str))
