@@ -103,6 +103,7 @@ class _Found:
     head: Amount | None = None  # the amount that named the tier this one continues
     benefit_level: int = 0  # BENEFIT_IN_CLAUSE … BENEFIT_GENERIC
     tier_from_context: bool = False  # the tier was not named next to the amount
+    evidence: tuple[int, int] | None = None  # normalised span quoted as evidence (default: clause)
 
 
 class ProvisionExtractor:
@@ -385,7 +386,21 @@ class _Context:
             if specific:
                 return specific[0].label, BENEFIT_ENCLOSING  # an enclosing line names its topic first
             generic_seen |= generic
-        return ("other_cash" if generic_seen else None), BENEFIT_GENERIC
+        if generic_seen:
+            return "other_cash", BENEFIT_GENERIC
+        # last resort: the lines right after the list, which often say what it was
+        # ("- 学士：720元/月" … "本科生在这个口径下也能拿到相对明确的租房支持")
+        for other in self.lines[line.index + 1: line.index + 1 + _FOLLOWING_LOOKAHEAD]:
+            if other.kind == "heading":
+                break
+            if other.index in self.by_line or other.kind == "table":
+                continue
+            specific, _, excluded = self._valid_benefits(other.content_start, other.end)
+            if excluded:
+                break
+            if specific:
+                return specific[0].label, BENEFIT_GENERIC
+        return None, BENEFIT_GENERIC
 
     def _enclosing_spans(self, line: Line, pos: int, close_only: bool = False):
         for parent in reversed(line.parents):
@@ -528,7 +543,8 @@ class _Context:
                 value_tiers = [slash_tiers[k]] if slash_tiers else tiers
                 out.append(_Found(amount, value, value_tiers, benefit, period, is_cap, duration, clause,
                                   schedule=schedule, group=group, head=head,
-                                  benefit_level=benefit_level, tier_from_context=tier_from_context))
+                                  benefit_level=benefit_level, tier_from_context=tier_from_context,
+                                  evidence=_row_evidence(line, clause)))
             prev_tiers, prev_period = tiers, period
             if bare_followers >= 2 and head is not None:
                 # several figures for one tier with nothing to tell them apart: none is a record
@@ -603,6 +619,7 @@ def _periods(total: float, per: float, period: str) -> int | None:
 
 
 _ELIGIBILITY_LOOKBACK = 40  # lines
+_FOLLOWING_LOOKAHEAD = 8  # lines
 _ELIGIBILITY_RE = re.compile(r"\s*(?:申请|适用|支持|补贴|奖励)?(?:对象|条件|范围)\s*:")
 _CONJUNCTION_RE = re.compile(r"以及|及|和|与|或|、")
 _ITEM_SEPARATOR_RE = re.compile(r"[,;:。]|、")
@@ -780,9 +797,26 @@ def _clause_of(t: str, line: Line, pos: int) -> tuple[int, int]:
     return start, end
 
 
+def _balanced(original: str, start: int, end: int) -> tuple[int, int]:
+    """Take in the emphasis marks around the quote (``**10万元**``, not ``**10万元``)."""
+    while end < len(original) and original[end] in "*_" and end - start < 2000:
+        end += 1
+    while start > 0 and original[start - 1] in "*_":
+        start -= 1
+    return start, end
+
+
+def _row_evidence(line: Line, clause: tuple[int, int]) -> tuple[int, int] | None:
+    """In a table row, quote from the row's label to the amount's clause (``硕士 | … | 10 万元/人``)."""
+    if line.kind != "table":
+        return None
+    first = next((c for c in line.cells if c[1] > c[0] and c[0] < clause[0]), None)
+    return (first[0], clause[1]) if first else None
+
+
 def _evidence_span(t: str, clause: tuple[int, int]) -> tuple[int, int]:
     start, end = clause
-    while start < end and t[start] in " \t:":
+    while start < end and t[start] in " \t:|":
         start += 1
     while end > start and t[end - 1] in " \t,，、":
         end -= 1
@@ -793,7 +827,7 @@ def _records(found: list[_Found], norm: NormalisedText, doc: str) -> list[dict]:
     records: list[dict] = []
     seen: dict[tuple, dict] = {}
     for f in found:
-        start, end = norm.span(*_evidence_span(norm.text, f.clause))
+        start, end = _balanced(norm.original, *norm.span(*_evidence_span(norm.text, f.evidence or f.clause)))
         for tier in f.tiers:
             key = (tier, f.benefit, f.period, f.value, f.amount.amount_max)
             if key in seen:
