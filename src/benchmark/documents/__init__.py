@@ -14,7 +14,18 @@ from benchmark.documents.encoding import decode_bytes
 from benchmark.documents.guard import GuardedParser
 from benchmark.documents.metadata import extract_metadata, normalize_doc_number, parse_date
 from benchmark.documents.model import Document
-from benchmark.documents.parse import DocumentStage, ParseSummary, read_documents
+
+_STAGE_NAMES = {"DocumentStage", "ParseSummary", "read_documents"}
+
+
+def __getattr__(name: str) -> object:
+    # The stage needs pandas; the parser worker process does not, and starts faster without.
+    if name in _STAGE_NAMES:
+        from benchmark.documents import parse
+
+        return getattr(parse, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Document",

@@ -100,11 +100,13 @@ def detect_type(body: bytes, content_type: str | None, url: str) -> SourceType:
     stripped = head.lstrip()
     if stripped.startswith(b"<?xml"):
         return "html" if re.search(rb"<html\b", head, re.I) else "xml"
-    if declared and declared not in {"pdf", "docx", "xlsx", "doc", "wps", "xls"}:
+    if declared:
+        # A body without the magic of its declared binary format goes to that format's
+        # parser anyway, which reports it as damaged rather than as an unknown type.
         return declared
-    if declared is None and _media_type(content_type) in {"", "application/octet-stream"} and b"\x00" not in head:
+    if _media_type(content_type) in {"", "application/octet-stream"} and b"\x00" not in head:
         return "txt" if head.strip() else "unknown"
-    return declared if declared in {"html", "txt", "xml"} else "unknown"
+    return "unknown"
 
 
 def _parse_text(body: bytes, content_type: str | None) -> Extracted:

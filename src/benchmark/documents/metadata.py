@@ -83,6 +83,8 @@ _SKIP_LINE = re.compile(
     r"^(?:附件\s*\d*|[—\-－]+\s*\d+\s*[—\-－]+|第?\s*\d+\s*页|（?\(?此件.{0,10}[）)]?|"
     r"签发人.*|公开方式.*|抄送.*|密级.*|紧急程度.*|特急|加急|平急)$"
 )
+# Whatever looks like "标签：" after a space ends the value before it, known label or not.
+_ANY_LABEL_LIKE = re.compile(r"(?<=[ \t\u3000\xa0])[\u4e00-\u9fff]{2,6}[:：]")
 _SENTENCE_END = "。；;！!？?：:，,"
 _TITLE_SEPARATOR = re.compile(r"\s*(?:[_|｜]|\s[-—–]\s|[-—–](?=[^-—–]{2,30}$))\s*")
 
@@ -259,9 +261,9 @@ def labelled_values(text: str, labels: Labels | None = None) -> dict[str, str]:
         for pattern in patterns:
             for match in pattern.finditer(head):
                 value = match["value"]
-                cut = any_label.search(value)
-                if cut:
-                    value = value[: cut.start()]
+                for cut in (any_label.search(value), _ANY_LABEL_LIKE.search(value)):
+                    if cut:
+                        value = value[: cut.start()]
                 value = value.strip(" \u3000\xa0:：|")
                 if value and value not in {"无", "-", "—", "/", "暂无", "null", "None"}:
                     values[name] = value
