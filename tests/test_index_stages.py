@@ -271,3 +271,12 @@ def test_unquoted_yaml_on_key(tmp_path):
     coin = CompositeIndex(small_data(), small_meta()).build(path)
     assert coin.log[0]["params"]["on"] == "Raw"
     assert coin.data["Screened"]["uCode"].tolist() == ["A", "B", "F"]
+
+
+def test_csv_codes_stay_labels(tmp_path):
+    data = small_data()
+    data["uCode"] = ["001", "002", "003", "004", "005", "010"]
+    data.to_csv(tmp_path / "d.csv", index=False)
+    small_meta().to_csv(tmp_path / "m.csv", index=False)
+    coin = CompositeIndex.from_csv(tmp_path / "d.csv", tmp_path / "m.csv").build({"steps": [{"impute": {}}]})
+    assert sorted(coin.results["uCode"]) == ["001", "002", "003", "004", "005", "010"]

@@ -259,6 +259,8 @@ def _read_csv(path: str | Path, label: str) -> pd.DataFrame:
     if not path.is_file():
         raise TalentbenchError(f"{label} file not found: {path}")
     try:
-        return pd.read_csv(path, na_values=["NA"], keep_default_na=True)
+        # codes are labels, not numbers: "001" must stay "001"
+        codes = {c: str for c in ("uCode", "uName", "iCode", "Parent", "Type", "Denominator")}
+        return pd.read_csv(path, na_values=["NA"], keep_default_na=True, dtype=codes)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         raise TalentbenchError(f"{label} file {path} is not a readable CSV: {exc}".splitlines()[0]) from None
