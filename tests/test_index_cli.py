@@ -51,6 +51,10 @@ def test_index_command_writes_coinr_shaped_stages(asem_paths, tmp_path, capsys):
     assert set(consistency["iCode"]) == {"Physical", "ConEcFin", "Political", "Instit", "P2P", "Environ",
                                          "Social", "SusEcFin", "Conn", "Sust", "Index"}
     assert "steps:" in (tmp_path / "log.yaml").read_text()
+    details = pd.read_csv(tmp_path / "treat_details.csv")
+    ref = pd.read_csv(d / "asem_treat_details.csv")
+    assert list(details.columns[: len(ref.columns)]) == list(ref.columns)
+    pd.testing.assert_frame_equal(details[ref.columns], ref, check_dtype=False, atol=1e-9)
 
 
 def test_sensitivity_command_writes_rank_statistics(asem_paths, tmp_path, capsys):

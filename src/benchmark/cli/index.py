@@ -47,6 +47,22 @@ def _build(data_path: Path, meta_path: Path, spec_path: Path):
     return CompositeIndex.from_csv(data_path, meta_path).build(spec_path)
 
 
+# COINr's names for the treatment table (Treat()$Dets_Table): check 0 before, 1 after
+# Winsorisation, 2 after the log transform
+_COINR_TREAT_NAMES = {
+    "Pass0": "check_SkewKurt0.Pass", "Skew0": "check_SkewKurt0.Skew", "Kurt0": "check_SkewKurt0.Kurt",
+    "nwin": "winsorise.nwin",
+    "Pass1": "check_SkewKurt1.Pass", "Skew1": "check_SkewKurt1.Skew", "Kurt1": "check_SkewKurt1.Kurt",
+    "Pass2": "check_SkewKurt2.Pass", "Skew2": "check_SkewKurt2.Skew", "Kurt2": "check_SkewKurt2.Kurt",
+}
+
+
+def _coinr_treat_details(details: pd.DataFrame) -> pd.DataFrame:
+    table = details.rename(columns=_COINR_TREAT_NAMES)
+    first = ["iCode"] + [c for c in _COINR_TREAT_NAMES.values() if c in table.columns]
+    return table[first + [c for c in table.columns if c not in first]]
+
+
 @click.command("index")
 @_data
 @_meta
@@ -60,7 +76,7 @@ def index_command(data_path: Path, meta_path: Path, spec_path: Path, out_dir: Pa
     files["results.csv"] = _csv_bytes(coin.results)
     files["log.yaml"] = yaml.safe_dump({"steps": coin.log}, allow_unicode=True, sort_keys=False).encode()
     if "Treated" in coin.analysis:
-        files["treat_details.csv"] = _csv_bytes(coin.analysis["Treated"]["details"])
+        files["treat_details.csv"] = _csv_bytes(_coinr_treat_details(coin.analysis["Treated"]["details"]))
     if audit:
         from benchmark.index.audit import audit as run_audit
 
