@@ -590,7 +590,7 @@ class _Context:
                     return months
         # later lines of the same block: "补贴期限不超过 3 年", or a 发放时长 label and its item
         label_seen = False
-        for other in self.lines[line.index + 1: line.index + 10]:
+        for other in self.lines[line.index + 1: line.index + 1 + _DURATION_LOOKAHEAD]:
             if other.kind == "heading":
                 break
             match = lex.duration_re.search(t, other.content_start, other.end)
@@ -620,6 +620,7 @@ def _periods(total: float, per: float, period: str) -> int | None:
 
 _ELIGIBILITY_LOOKBACK = 40  # lines
 _FOLLOWING_LOOKAHEAD = 8  # lines
+_DURATION_LOOKAHEAD = 15  # lines
 _ELIGIBILITY_RE = re.compile(r"\s*(?:申请|适用|支持|补贴|奖励)?(?:对象|条件|范围)\s*:")
 _CONJUNCTION_RE = re.compile(r"以及|及|和|与|或|、")
 _ITEM_SEPARATOR_RE = re.compile(r"[,;:。]|、")
