@@ -73,6 +73,9 @@ def test_fast_replications_equal_full_rebuilds(asem):
     fast = rep.scores(design)
     for r, u in enumerate(design):
         np.testing.assert_allclose(fast[r], _full_rebuild(asem, rep, u), atol=1e-9)
+    # processing the draws in small chunks changes nothing
+    small = Replicator(asem, inputs, seed=3, chunk=2)
+    np.testing.assert_array_equal(small.scores(design), fast)
 
 
 def test_fast_path_with_missing_values_and_harmonic_mean(asem):
