@@ -250,6 +250,7 @@ A, R = "accept", "reject"
 HZ_POLICE = "https://police.hangzhou.gov.cn/art/2025/9/5/art_1229456313_4401129.html"
 FEATURE_REVIEW = [
     ("上海.md", "talent_apartment", "correct", dict(evidence="同时有区筹公租房优先配租和人才公寓",
+     source_url=SH_CN,
      note="长宁区 example; the intro line only says support is district-level")),
     ("东莞.md", "settle_before_job", A, {}), ("东莞.md", "hukou_min_degree", A, {}),
     ("东莞.md", "hukou_age_limit_bachelor", A, {}), ("东莞.md", "talent_apartment", A, {}),
