@@ -188,6 +188,7 @@ class _Context:
         self.by_line = by_line
         self.block_start = _block_starts(lines)
         self.definitions = self._category_definitions()
+        self.breadth = 0
 
     def _category_definitions(self) -> list[tuple[int, str, list[str]]]:
         """Numbered categories defined as lists of tiers: ``3型：E类人才、全日制博士研究生``.
@@ -231,6 +232,7 @@ class _Context:
             labels.extend(defined or [cue.label])
         found = list(dict.fromkeys(labels))
         real = [x for x in found if x != TITLE]
+        self.breadth = len(real)  # how many tiers were named, generic ones included
         if not real:
             return [TITLE]
         specific = [x for x in real if x not in self.lex.generic_tiers]
@@ -509,13 +511,16 @@ class _Context:
                     continue
                 tiers = prev_tiers
             else:
+                self.breadth = 0
                 tiers = self._enclosing_tiers(line, amount.start) or ["any"]
+                if amount.is_range and self.breadth > 1:
+                    continue  # a range for a context naming several tiers, with no split
             if tiers == [TITLE]:
                 prev_tiers, prev_period = tiers, "once"
                 continue
             tiers = [x for x in tiers if x != TITLE]
-            if amount.is_range and (own is None or len(tiers) > 1
-                                    or len({c.label for c in own if c.label != TITLE}) > 1):
+            if amount.is_range and (len(tiers) > 1
+                                    or own is not None and len({c.label for c in own if c.label != TITLE}) > 1):
                 continue  # a range over several tiers with no split is not a record
             slash_tiers = None
             if len(amount.values) > 1 and own is None and amount not in respective:
