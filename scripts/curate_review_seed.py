@@ -79,6 +79,11 @@ CORRECTIONS = [
          amount_cny=50000,
          source_url="https://www.harbin.gov.cn/haerbin/c104537/202007/c01_736855.shtml",
          note="'2020年已废止政策中': source is the repealed 2020 policy, not the 2026 purchase news"),
+    # 太原 §2.4: the 申报系统 front page is where to apply, not a source; same FAQ as 博士/硕士
+    dict(decision="correct", doc="太原.md", tier="bachelor", benefit="housing_purchase",
+         period="once", amount_cny=50000,
+         source_url="http://rsj.taiyuan.gov.cn/tzgg2/20210917/1128932.html",
+         note="source as for the 博士/硕士 amounts of the same list (FAQ 二, 2021-09-17)"),
     # 杭州: the gold quote first occurs in §3.1 (西部区县 repeat allowance); the city-wide
     # allowance is confirmed in §6 with the 人社局 guide
     *[dict(decision="correct", doc="杭州.md", tier=t, benefit="living_allowance", period="once",
