@@ -513,8 +513,8 @@ class _Context:
             else:
                 self.breadth = 0
                 tiers = self._enclosing_tiers(line, amount.start) or ["any"]
-                if amount.is_range and self.breadth > 1:
-                    continue  # a range for a context naming several tiers, with no split
+                if amount.is_range and (self.breadth > 1 or _SPREAD_RE.search(t, *clause)):
+                    continue  # a range over several tiers or "各类人才", with no split
             if tiers == [TITLE]:
                 prev_tiers, prev_period = tiers, "once"
                 continue
@@ -631,6 +631,8 @@ _CONJUNCTION_RE = re.compile(r"以及|及|和|与|或|、")
 _ITEM_SEPARATOR_RE = re.compile(r"[,;:。]|、")
 _ENUMERATION_RE = re.compile(r"[、;]")
 _LOAN_RE = re.compile(r"贷款|担保")
+# a range said to spread over categories: "覆盖各类人才", "不同层级", "补贴区间"
+_SPREAD_RE = re.compile(r"各类|各层次|各层级|不同层级|不同层次|分层|分档|区间|梯度")
 
 
 def _item_break(gap: str, benefit_cues: list[_Cue]) -> bool:
