@@ -48,7 +48,7 @@ def test_crawl_command_fetches_into_the_default_raw_store(tmp_path, monkeypatch,
         assert f"fetched {len(site.stored)} ({len(site.stored)} new or changed, 0 unchanged)" in out
         assert "blocked by robots.txt" in out and "skipped: off_allowlist 1" in out
         store = RawStore(tmp_path / "home" / "data" / "raw")
-        assert len(store.latest()) == len(site.stored)
+        assert len(store.latest(include_robots=True)) == len(site.stored)
 
         code, out, _ = run_cli(args + ["--no-progress"], capsys)
         assert code == 0

@@ -129,7 +129,9 @@ def test_retries_turn_500s_into_a_page_and_give_up_on_timeouts(crawled):
 def test_latest_gives_the_parser_one_row_per_stored_url(crawled):
     latest = crawled["store"].latest()
     assert latest["url"].is_unique
-    assert len(latest) == len(crawled["site"].stored)
+    assert "robots" not in set(latest["role"])  # crawl machinery, not a document
+    assert len(latest) == len(crawled["site"].stored) - 1
+    assert len(crawled["store"].latest(include_robots=True)) == len(crawled["site"].stored)
     assert latest["sha256"].str.len().eq(64).all()
     assert {"city", "role", "content_type", "anchor_text", "parent_url"} <= set(latest.columns)
     assert set(latest["city"]) == {"测试市"}

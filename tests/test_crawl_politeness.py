@@ -91,3 +91,18 @@ def test_registry_example_url_is_crawled_even_when_nothing_links_to_it(tmp_path)
         Crawler(store, fast_settings()).run(load_entry_points(path))
     row = store.latest().set_index("url").loc[server.base_url + "/hidden/cited.html"]
     assert row["role"] == "article" and row["parent_url"] == server.base_url + "/"
+
+
+def test_crawl_runs_from_inside_a_running_event_loop(tmp_path):
+    """Notebooks run an event loop already; run() must still work there."""
+    import asyncio
+
+    with FixtureServer(small_site()) as server:
+        registry = write_registry(tmp_path / "registry.csv", [("甲市", "hrss", server.base_url + "/")])
+        crawler = Crawler(RawStore(tmp_path / "raw"), fast_settings())
+
+        async def inside_a_loop():
+            return crawler.run(load_entry_points(registry))
+
+        summary = asyncio.run(inside_a_loop())
+    assert summary.outcomes["stored"] == 6

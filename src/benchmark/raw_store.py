@@ -241,18 +241,22 @@ class RawStore:
         """Every fetch ever recorded, oldest first."""
         return self._query("SELECT * FROM fetches ORDER BY fetched_at, fetch_id")
 
-    def latest(self) -> pd.DataFrame:
+    def latest(self, include_robots: bool = False) -> pd.DataFrame:
         """The newest ``stored`` row per URL (the body the parser should read), one row per URL.
 
         ``last_seen_at`` is the last time that URL was fetched with a body, including fetches
         that found it unchanged, so consumers can tell a live page from one not seen lately.
+        robots.txt bodies (role ``robots``) are crawl machinery, not documents: left out
+        unless ``include_robots``. ``role`` tells listings (entry/section/list) from
+        articles and attachments.
         """
+        robots = "" if include_robots else "AND role IS DISTINCT FROM 'robots'"
         return self._query(
-            """
+            f"""
             WITH stored AS (
                 SELECT *, row_number() OVER (
                     PARTITION BY url ORDER BY fetched_at DESC, fetch_id DESC) AS rank_
-                FROM fetches WHERE outcome = 'stored' AND sha256 IS NOT NULL
+                FROM fetches WHERE outcome = 'stored' AND sha256 IS NOT NULL {robots}
             ), seen AS (
                 SELECT url, max(fetched_at) AS last_seen_at FROM fetches
                 WHERE outcome IN ('stored', 'unchanged') GROUP BY url

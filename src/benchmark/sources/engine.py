@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import concurrent.futures
 import random
 import uuid
 from collections.abc import Callable, Iterable
@@ -125,7 +126,20 @@ class Crawler:
         entries = list(entries)
         if not entries:
             raise TalentbenchError("nothing to crawl: no entry points selected")
-        return asyncio.run(self._crawl(entries))
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(self._crawl(entries))
+        # Called from a running event loop (a notebook): crawl on a loop of its own thread.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, self._crawl(entries)).result()
+
+    async def crawl(self, entries: Iterable[EntryPoint]) -> CrawlSummary:
+        """The same as :meth:`run`, for callers already inside an event loop."""
+        entries = list(entries)
+        if not entries:
+            raise TalentbenchError("nothing to crawl: no entry points selected")
+        return await self._crawl(entries)
 
     # ------------------------------------------------------------------- setup
     async def _crawl(self, entries: list[EntryPoint]) -> CrawlSummary:
@@ -184,7 +198,7 @@ class Crawler:
                 task.cancel()
             await asyncio.gather(*self.tasks, return_exceptions=True)
             await client.aclose()
-            self._flush()
+            self._flush(final=True)
             self.summary.seconds = loop.time() - started
         return self.summary
 
@@ -246,7 +260,7 @@ class Crawler:
 
     # ------------------------------------------------------------------ a page
     async def _process(self, item: CrawlItem) -> None:
-        refusal = await self._robots_refusal(item.url, item.city)
+        refusal = await self._robots_refusal(item.url, item.city, item.kind)
         if refusal is not None:
             self._record(item, outcome=refusal[0], reason=refusal[1])
             return
@@ -261,8 +275,10 @@ class Crawler:
         if previous is not None and self.store.has(previous["sha256"]):
             conditional = validator_headers(previous["etag"], previous["last_modified"])
         result = await self.fetcher.fetch(
-            item.url, conditional, guard=lambda url: self._guard(url, item.city)
+            item.url, conditional, guard=lambda url: self._guard(url, item.city, item.kind)
         )
+        if result.final_url:
+            self.seen.add(result.final_url)  # a link to where a redirect led is not fetched again
         body = await self._settle(item, result, previous)
         if body is not None:
             self._discover(item, body, result.final_url or item.url, result.content_type or (previous or {}).get("content_type"))
@@ -338,25 +354,25 @@ class Crawler:
             self._enqueue(child)
 
     # ----------------------------------------------------- allow-list, robots
-    async def _guard(self, url: str, city: str) -> tuple[str, str] | None:
+    async def _guard(self, url: str, city: str, kind: str) -> tuple[str, str] | None:
         """Refusal for a redirect target: off the city's allow-list or disallowed by robots.txt."""
         if host_key(url) not in self.allow.get(city, ()):
             return ("failed", "off_allowlist")
-        return await self._robots_refusal(url, city)
+        return await self._robots_refusal(url, city, kind)
 
-    async def _robots_refusal(self, url: str, city: str) -> tuple[str, str] | None:
-        rules = await self._robots_for(url, city)
+    async def _robots_refusal(self, url: str, city: str, kind: str) -> tuple[str, str] | None:
+        rules = await self._robots_for(url, city, kind)
         if rules.can_fetch(url, self.agent):
             return None
         return rules.refusal()
 
-    async def _robots_for(self, url: str, city: str) -> RobotsRules:
+    async def _robots_for(self, url: str, city: str, kind: str) -> RobotsRules:
         host = host_key(url)
         async with self.robots_locks[host]:
             if host in self.robots:
                 return self.robots[host]
             robots_url = origin(url) + "/robots.txt"
-            item = CrawlItem(url=robots_url, city=city, kind="robots", role="robots", depth=0)
+            item = CrawlItem(url=robots_url, city=city, kind=kind, role="robots", depth=0)
             previous = self.known.get(robots_url)
             conditional = validator_headers(previous["etag"], previous["last_modified"]) if previous else {}
 
@@ -396,10 +412,18 @@ class Crawler:
         if len(self.rows) >= _FLUSH_EVERY:
             self._flush()
 
-    def _flush(self) -> None:
-        if self.rows:
-            rows, self.rows = self.rows, []
+    def _flush(self, final: bool = False) -> None:
+        if not self.rows:
+            return
+        rows, self.rows = self.rows, []
+        try:
             self.store.record_many(rows)
+        except TalentbenchError:
+            # Manifest busy for too long: keep the rows and try again later; only the
+            # final flush may give up (and then says so).
+            self.rows = rows + self.rows
+            if final:
+                raise
 
 
 def _result_fields(result: FetchResult) -> dict[str, Any]:
