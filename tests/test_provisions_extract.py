@@ -294,3 +294,12 @@ def test_segmentation_keeps_tier_words_that_are_part_of_other_words_out() -> Non
     # 高中专业 is 高中/专业 to jieba (lexicon as user dictionary): no 中专 (vocational) in it
     assert _keys(extract_text("高中专业毕业生一次性生活补贴1万元", "x.md")) == {("graduate", "living_allowance", 10_000, "once")}
     assert _keys(extract_text("中专学历毕业生一次性生活补贴1万元", "x.md")) == {("vocational", "living_allowance", 10_000, "once")}
+
+
+def test_degree_span_leaves_out_degrees_paid_separately() -> None:
+    records = extract_text("本科及以上学历毕业生给予一次性生活补贴1万元，其中博士给予3万元。", "x.md")
+    assert _keys(records) == {("bachelor", "living_allowance", 10_000, "once"),
+                              ("master", "living_allowance", 10_000, "once"),
+                              ("phd", "living_allowance", 30_000, "once")}
+    records = extract_text("硕士及以上每月生活补贴2000元、博士每月3000元", "x.md")
+    assert _keys(records) == {("master", "living_allowance", 2_000, "month"), ("phd", "living_allowance", 3_000, "month")}

@@ -355,6 +355,8 @@ class _Context:
         match = _ENUMERATION_RE.search(gap)
         if ":" in gap or not match or not self.tiers.within(start + match.start(), end):
             return False
+        if find_amounts(self.t, start, start + match.start()):
+            return False  # "生活补贴2000元、博士每月3000元": the next item goes on in parallel
         # ...and the cue itself sits in an item with a tier of its own ("博士…免租、")
         low = max(0, start - 40)
         item_start = max(low - 1, *(self.t.rfind(sep, low, start) for sep in "、;,:\n"))
@@ -481,6 +483,8 @@ class _Context:
             items.append((amount, seg_start, self._tier_group_before(seg_start, amount.start), True))
         kept = [(a, s, own) for a, s, own, ok in items if ok]
         respective = _respective(kept, self.lex.generic_tiers)
+        # tiers that the clause pays with an amount of their own ("本科及以上1万元，博士3万元")
+        named = {id(a): {c.label for c in own if not c.text.endswith("+")} for a, _, own in kept if own}
 
         out: list[_Found] = []
         prev_tiers: list[str] | None = None
@@ -519,6 +523,11 @@ class _Context:
                 prev_tiers, prev_period = tiers, "once"
                 continue
             tiers = [x for x in tiers if x != TITLE]
+            if own is not None:
+                # a degree span leaves out the degrees this clause pays separately
+                spanned = {c.label for c in own if c.text.endswith("+")}
+                elsewhere = set().union(*(v for k, v in named.items() if k != id(amount)))
+                tiers = [x for x in tiers if not (x in spanned and x in elsewhere)] or tiers
             if amount.is_range and (len(tiers) > 1
                                     or own is not None and len({c.label for c in own if c.label != TITLE}) > 1):
                 continue  # a range over several tiers with no split is not a record
