@@ -55,3 +55,23 @@ def test_unknown_stays_nan_never_zero(shared_data, framework):
 def test_missing_columns_is_a_clear_error(framework):
     with pytest.raises(TalentbenchError, match="lacks columns: .*benefit"):
         build_matrix(pd.DataFrame({"city": ["杭州"]}), framework)
+
+
+def test_feature_indicators_read_non_monetary_features_and_keep_unknown_unknown(framework):
+    features = pd.DataFrame({
+        "city": ["杭州", "杭州", "杭州", "东莞", "东莞"],
+        "scope": ["city"] * 5,
+        "feature": ["talent_apartment", "one_stop_service", "hukou_min_degree", "hukou_min_degree",
+                    "hukou_age_limit_bachelor"],
+        "value": ["true", "true", "college", "bachelor", "45"],
+        "source_url": ["u1", "u2", "u3", "u4", "u5"],
+    })
+    no_provisions = pd.DataFrame(columns=["city", "scope", "tier", "benefit", "amount_cny",
+                                          "amount_max_cny", "period", "duration_months", "source_url"])
+    matrix, provenance = build_matrix(no_provisions, framework, ["杭州", "东莞", "武汉"], features)
+    assert matrix.loc["杭州", "n_services"] == 2
+    assert matrix.loc["杭州", "hukou_degree"] > matrix.loc["东莞", "hukou_degree"]  # 大专 opens more than 本科
+    assert matrix.loc["东莞", "hukou_age_bachelor"] == 45
+    assert matrix.loc["武汉"].isna().all()
+    assert np.isnan(matrix.loc["东莞", "n_services"])  # nothing stated about services: unknown
+    assert set(provenance.loc[provenance["indicator"] == "n_services", "source_urls"]) == {"u1 u2"}

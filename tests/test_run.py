@@ -104,3 +104,14 @@ def test_focus_city_report_names_the_peers_that_outbid_it(tmp_path):
     text = subprocess.run(["pdftotext", str(tmp_path / "reports" / "talent_policy_report_杭州.pdf"), "-"],
                           capture_output=True, text=True, check=True).stdout
     assert "杭州与同类城市逐项比较" in text
+
+
+def test_rank_intervals_contain_the_median_and_sensitivity_covers_every_input(result):
+    _, outcome = result
+    results = outcome.tables["results"]
+    assert (results["rank_q05"] <= results["rank_median"]).all()
+    assert (results["rank_median"] <= results["rank_q95"]).all()
+    assert results["rank_q95"].max() <= len(results)
+    sobol = outcome.tables["sensitivity"]
+    assert len(sobol) == 4
+    assert (sobol["ST"] > -0.05).all() and sobol["ST"].max() > 0.05  # something moves the ranks

@@ -12,7 +12,9 @@ import yaml
 from benchmark.errors import TalentbenchError
 from benchmark.paths import resource
 
-MEASURES = {"package_value", "max_value", "count_tiers", "count_benefits"}
+PROVISION_MEASURES = {"package_value", "max_value", "count_tiers", "count_benefits"}
+FEATURE_MEASURES = {"count_true", "feature_value", "feature_ordinal"}
+MEASURES = PROVISION_MEASURES | FEATURE_MEASURES
 SCOPES = {"city", "district", "any"}
 
 
@@ -40,6 +42,12 @@ class Indicator:
     tiers: tuple[str, ...] = ()
     benefits: tuple[str, ...] = ()
     scope: str = "city"
+    features: tuple[str, ...] = ()  # for feature measures: which non-monetary features
+    levels: tuple[tuple[str, float], ...] = ()  # for feature_ordinal: value -> score
+
+    @property
+    def from_features(self) -> bool:
+        return self.measure in FEATURE_MEASURES
 
 
 @dataclass(frozen=True)
@@ -131,6 +139,8 @@ def load_framework(path: Path | str | None = None) -> Framework:
             tiers=tuple(entry.get("tiers", ())),
             benefits=tuple(entry.get("benefits", ())),
             scope=entry.get("scope", "city"),
+            features=tuple(entry.get("features", ())),
+            levels=tuple((str(k), float(v)) for k, v in (entry.get("levels") or {}).items()),
         )
         if indicator.pillar not in set(pillars["code"]):
             raise TalentbenchError(f"{here}: unknown pillar {indicator.pillar!r}")
@@ -138,6 +148,10 @@ def load_framework(path: Path | str | None = None) -> Framework:
             raise TalentbenchError(f"{here}: measure must be one of {sorted(MEASURES)}")
         if indicator.scope not in SCOPES:
             raise TalentbenchError(f"{here}: scope must be one of {sorted(SCOPES)}")
+        if indicator.from_features and not indicator.features:
+            raise TalentbenchError(f"{here}: measure {indicator.measure} needs a list of 'features'")
+        if indicator.measure == "feature_ordinal" and not indicator.levels:
+            raise TalentbenchError(f"{here}: feature_ordinal needs 'levels' (value: score)")
         if indicator.direction not in (1, -1):
             raise TalentbenchError(f"{here}: direction must be 1 or -1")
         unknown = (set(indicator.tiers) - set(vocab.tiers)) | (set(indicator.benefits) - set(vocab.benefits))

@@ -58,6 +58,21 @@ def _measure(rows: pd.DataFrame, measure: str) -> pd.Series:
     raise TalentbenchError(f"unknown measure {measure!r}")
 
 
+def _feature_measure(features: pd.DataFrame, indicator: Indicator) -> pd.Series:
+    rows = features[features["feature"].isin(indicator.features)]
+    if indicator.scope != "any":
+        rows = rows[rows["scope"] == indicator.scope]
+    values = rows["value"].astype(str).str.strip().str.lower()
+    if indicator.measure == "count_true":
+        # Only what a source states is counted; a city with no stated feature stays unknown.
+        return (values == "true").groupby(rows["city"]).sum().astype(float)
+    if indicator.measure == "feature_value":
+        return pd.to_numeric(values, errors="coerce").groupby(rows["city"]).max()
+    if indicator.measure == "feature_ordinal":
+        return values.map(dict(indicator.levels)).groupby(rows["city"]).max()
+    raise TalentbenchError(f"unknown feature measure {indicator.measure!r}")
+
+
 def check_provisions(provisions: pd.DataFrame) -> None:
     missing = [c for c in REQUIRED_COLUMNS if c not in provisions.columns]
     if missing:
@@ -65,21 +80,33 @@ def check_provisions(provisions: pd.DataFrame) -> None:
 
 
 def build_matrix(
-    provisions: pd.DataFrame, framework: Framework, cities: list[str] | None = None
+    provisions: pd.DataFrame,
+    framework: Framework,
+    cities: list[str] | None = None,
+    features: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (matrix, provenance).
 
     ``matrix``: index = city, one float column per indicator, NaN where nothing is known.
     ``provenance``: one row per (city, indicator) that has a value, with the number of
-    provisions behind it and their source URLs, so every cell can be traced to its sources.
+    provisions (or features) behind it and their source URLs, so every cell can be traced.
+    ``features``: the non-monetary features table (city, scope, feature, value, source_url),
+    needed only when the framework has feature indicators.
     """
     check_provisions(provisions)
+    if features is None:
+        features = pd.DataFrame(columns=["city", "scope", "feature", "value", "source_url"])
     rows = provisions.assign(value_cny=provision_values(provisions, framework))
     cities = list(cities) if cities is not None else sorted(rows["city"].unique())
     columns, trace = {}, []
     for indicator in framework.indicators:
-        selected = _select(rows, indicator)
-        columns[indicator.code] = _measure(selected, indicator.measure) if len(selected) else pd.Series(dtype=float)
+        if indicator.from_features:
+            columns[indicator.code] = _feature_measure(features, indicator)
+            selected = features[features["feature"].isin(indicator.features)]
+            selected = selected[selected["city"].isin(columns[indicator.code].dropna().index)]
+        else:
+            selected = _select(rows, indicator)
+            columns[indicator.code] = _measure(selected, indicator.measure) if len(selected) else pd.Series(dtype=float)
         for city, group in selected.groupby("city"):
             trace.append({
                 "city": city,

@@ -31,6 +31,7 @@ class RunConfig:
     provisions_path: Path | None = None
     framework_path: Path | None = None
     spec_path: Path | None = None
+    uncertainty_path: Path | None = None
     n_clusters: int | str = "auto"
     n_peers: int = 3
     focus: str | None = None
@@ -53,6 +54,19 @@ def load_spec(path: Path | None) -> dict:
     if not isinstance(spec, dict) or not isinstance(spec.get("steps"), list):
         raise TalentbenchError(f"method spec {Path(path).name} needs a list under 'steps'")
     return spec
+
+
+def load_uncertainty(path: Path | None) -> dict:
+    path = path or resource("framework", "uncertainty.yaml")
+    try:
+        config = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TalentbenchError(f"uncertainty spec not found: {path}") from None
+    except yaml.YAMLError as exc:
+        raise TalentbenchError(f"uncertainty spec {Path(path).name} is not valid YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(config, dict) or not isinstance(config.get("inputs"), list):
+        raise TalentbenchError(f"uncertainty spec {Path(path).name} needs a list under 'inputs'")
+    return config
 
 
 def read_provisions_csv(path: Path) -> pd.DataFrame:
@@ -134,6 +148,7 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
     """Run the main job; ``progress`` is told the name of each stage as it starts."""
     from benchmark import dataset, registry
     from benchmark.index import CompositeIndex
+    from benchmark.index.sensitivity import sensitivity, uncertainty
     from benchmark.report import figures
     from benchmark.report.pdf import ReportContent, write_report
 
@@ -143,6 +158,7 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
     progress("读取数据集")
     framework = load_framework(config.framework_path)
     spec = load_spec(config.spec_path)
+    uncertain = load_uncertainty(config.uncertainty_path)
     provisions = (read_provisions_csv(config.provisions_path) if config.provisions_path
                   else dataset.load_provisions())
     cities = registry.load_cities()
@@ -158,7 +174,8 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
                                "(see `talentbench dataset summary`)")
 
     progress("构建城市×指标矩阵")
-    matrix, provenance = build_matrix(provisions, framework, benchmarked)
+    features = dataset.load_features()
+    matrix, provenance = build_matrix(provisions, framework, benchmarked, features)
     thin = framework.thin_indicators(matrix)
     indicator_codes = [ind.code for ind in framework.indicators if ind.code not in thin]
 
@@ -171,6 +188,16 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
     excluded = [c for c in benchmarked if c not in set(ranked)]
     # Figures and clusters list cities in rank order.
     normalised = coin.data["Normalised"].set_index("uCode")[indicator_codes].reindex(ranked)
+
+    progress("不确定性与敏感性分析")
+    seed = int(uncertain.get("seed", 0))
+    spread = uncertainty(coin, uncertain["inputs"], n=int(uncertain.get("replications", 1000)), seed=seed)
+    rank_spread = spread.summary.rename(columns={"uCode": "city"})
+    results = results.merge(
+        rank_spread[["city", "Median", "Q5", "Q95"]].rename(
+            columns={"Median": "rank_median", "Q5": "rank_q05", "Q95": "rank_q95"}),
+        on="city", how="left")
+    sobol = sensitivity(coin, uncertain["inputs"], n=int(uncertain.get("sobol_base", 256)), seed=seed).indices
 
     progress("聚类与同类城市")
     # A constant indicator normalises to NaN (COINr does the same) and tells clusters nothing.
@@ -199,16 +226,21 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
                 known=matrix.reindex(ranked)[indicator_codes].notna())),
             ("图3 政策类型聚类（主成分平面）", figures.cluster_map(
                 profile, clusterer.labels_, "政策类型聚类", figdir / "clusters.png")),
+            (f"图4 排名的不确定性（{len(spread.ranks)} 次蒙特卡洛模拟：" + "、".join(
+                i["name"] for i in uncertain["inputs"]) + "）", figures.rank_uncertainty(
+                spread.summary.dropna(subset=["Nominal"]), "排名不确定性", figdir / "rank_uncertainty.png")),
         ]
 
     progress("写入表格")
-    coverage = dataset.coverage(provisions, dataset.load_features())
+    coverage = dataset.coverage(provisions, features)
     tables = {
         "provisions": provisions,
         "matrix": matrix.reset_index(),
         "matrix_provenance": provenance,
         "results": results,
         "coverage": coverage,
+        "rank_uncertainty": rank_spread,
+        "sensitivity": sobol,
         **{f"index_{stage.lower()}": df for stage, df in coin.data.items()},
     }
     if peers is not None:
@@ -240,6 +272,8 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
         excluded=excluded,
         method=method,
         sources=sources,
+        sensitivity=sobol[["input", "S1", "ST"]].round(3).rename(
+            columns={"input": "不确定输入", "S1": "一阶Sobol指数", "ST": "总效应Sobol指数"}),
         notes=[
             f"数据：{len(provisions)} 条货币类人才政策条目（{provisions['city'].nunique()} 个城市），"
             "每条均附官方来源链接与原文证据。",

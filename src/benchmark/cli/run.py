@@ -17,6 +17,8 @@ from benchmark.paths import workdir
               help="Indicator framework YAML (default: the packaged talent-policy index).")
 @click.option("--spec", "spec_path", type=click.Path(path_type=Path),
               help="Index method spec YAML: screen/impute/treat/normalise/aggregate steps.")
+@click.option("--uncertainty", "uncertainty_path", type=click.Path(path_type=Path),
+              help="Uncertain method choices YAML for the Monte Carlo and Sobol analysis.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for data/processed, figures and reports (default: current folder "
                    "or $TALENTBENCH_HOME).")
@@ -24,7 +26,8 @@ from benchmark.paths import workdir
               help="Number of policy clusters, or 'auto' to choose by silhouette.")
 @click.option("--focus", metavar="CITY",
               help="A city to compare item by item with its peer cities (同类城市), e.g. 杭州.")
-def run_command(provisions_path, framework_path, spec_path, out_dir, n_clusters, focus) -> None:
+def run_command(provisions_path, framework_path, spec_path, uncertainty_path, out_dir, n_clusters,
+                focus) -> None:
     """Run the whole benchmark: provisions -> matrix -> index -> clusters -> figures -> PDF.
 
     Works offline on the embedded peer-city dataset. Tables go to data/processed/ (Parquet and
@@ -42,6 +45,7 @@ def run_command(provisions_path, framework_path, spec_path, out_dir, n_clusters,
         provisions_path=provisions_path,
         framework_path=framework_path,
         spec_path=spec_path,
+        uncertainty_path=uncertainty_path,
         n_clusters=n_clusters if n_clusters == "auto" else int(n_clusters),
         focus=focus,
     )

@@ -91,3 +91,18 @@ def cluster_map(normalised: pd.DataFrame, clusters: pd.Series, title: str, path:
     ax.set_title(title)
     ax.legend(title="政策类型聚类", fontsize=8)
     return _save(fig, path)
+
+
+def rank_uncertainty(summary: pd.DataFrame, title: str, path: Path) -> Path:
+    """Each city's nominal rank with the 5-95 % interval of its rank over the Monte Carlo runs."""
+    data = summary.sort_values("Nominal", ascending=False)
+    fig, ax = plt.subplots(figsize=(7, max(3.0, 0.32 * len(data) + 1)))
+    y = np.arange(len(data))
+    ax.hlines(y, data["Q5"], data["Q95"], color="#7a9cc6", lw=5, alpha=0.6, label="5%–95% 区间")
+    ax.scatter(data["Median"], y, marker="|", s=200, color="#2b4c7e", label="中位排名", zorder=3)
+    ax.scatter(data["Nominal"], y, color="#d1495b", s=30, label="名义排名", zorder=4)
+    ax.set_yticks(y, data["uCode"])
+    ax.set_xlabel("排名（1 = 最好）")
+    ax.set_title(title)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize=8, frameon=False)
+    return _save(fig, path)

@@ -47,6 +47,7 @@ class ReportContent:
     excluded: list[str] = field(default_factory=list)
     method: list[str] = field(default_factory=list)
     sources: pd.DataFrame | None = None  # city, source_url, n_provisions
+    sensitivity: pd.DataFrame | None = None  # Sobol indices of each uncertain method choice
     notes: list[str] = field(default_factory=list)
 
 
@@ -138,6 +139,10 @@ def write_report(content: ReportContent, path: Path, font: CJKFont) -> Path:
     story.append(heading("图表"))
     for caption, figure in content.figures:
         story += [_image(figure, width, 200 * mm), Paragraph(caption, s["caption"]), Spacer(1, 6 * mm)]
+    if content.sensitivity is not None and len(content.sensitivity):
+        story += [heading("敏感性分析"), Paragraph(
+            "下表为各方法选择对排名变化（平均绝对名次变动）的方差贡献：总效应指数越大，"
+            "该选择对排名影响越大。", s["body"]), Spacer(1, 3 * mm), _table(content.sensitivity, s["small"])]
     if content.peers is not None and len(content.peers):
         story += [heading("同类城市"), _table(content.peers, s["small"])]
     if content.coverage is not None and len(content.coverage):
