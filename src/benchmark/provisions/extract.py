@@ -266,11 +266,18 @@ class _Context:
         The lines of the section before the amount's own list block, and lines of the block
         that start with an eligibility label (``对象：…``).
         """
-        out = []
         block = self.block_start[line.index]
-        for other in reversed(self.lines[block:line.index]):
+        in_block: list[Line] = []
+        label: Line | None = None
+        for other in self.lines[block:line.index]:
+            if label is not None and other.kind == "list" and other.indent > label.indent:
+                in_block.append(other)  # an item of the eligibility label's own list
+                continue
+            label = None
             if other.kind in ("list", "para") and _ELIGIBILITY_RE.match(self.t, other.content_start, other.end):
-                out.append(other)
+                in_block.append(other)
+                label = other if other.is_label else None
+        out = list(reversed(in_block))
         # bounded: an eligibility list sits near its amounts, and long sections stay linear
         for other in reversed(self.lines[max(line.section_start, block - _ELIGIBILITY_LOOKBACK):block]):
             if other.kind in ("list", "para") and other.index not in self.by_line:
@@ -635,7 +642,7 @@ def _periods(total: float, per: float, period: str) -> int | None:
 _ELIGIBILITY_LOOKBACK = 40  # lines
 _FOLLOWING_LOOKAHEAD = 8  # lines
 _DURATION_LOOKAHEAD = 15  # lines
-_ELIGIBILITY_RE = re.compile(r"\s*(?:申请|适用|支持|补贴|奖励)?(?:对象|条件|范围)\s*:")
+_ELIGIBILITY_RE = re.compile(r"[^:;,。\n]{0,8}?(?:对象|条件|范围)(?:包括|如下|为)?\s*:")
 _CONJUNCTION_RE = re.compile(r"以及|及|和|与|或|、")
 _ITEM_SEPARATOR_RE = re.compile(r"[,;:。]|、")
 _ENUMERATION_RE = re.compile(r"[、;]")
