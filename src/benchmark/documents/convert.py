@@ -128,6 +128,8 @@ def _parse_xml(body: bytes) -> Extracted:
         raise ParseFailure("xml-dtd-forbidden", f"{type(exc).__name__}: entity declarations refused") from None
     except safe_etree.ParseError as exc:
         raise ParseFailure("xml-unparseable", str(exc)[:200]) from None
+    except (LookupError, ValueError) as exc:  # e.g. encoding="utn-8" in the XML declaration
+        raise ParseFailure("xml-unparseable", f"{type(exc).__name__}: {exc}"[:200]) from None
     lines = [" ".join(chunk.split()) for chunk in root.itertext()]
     text = "\n".join(line for line in lines if line)
     if not text:

@@ -136,3 +136,37 @@ def mutants(
             yield mutate_zip_member(rng, base, tokens)
         else:
             yield mutate_bytes(rng, base, tokens, seeds)
+
+
+#: What each parser is fuzzed with: seed fixtures (in tests/fixtures/documents), the content
+#: type and URL they are served with, the token dictionary, and whether to mutate zip members.
+FUZZ_TARGETS: dict[str, dict[str, object]] = {
+    "html": {
+        "seeds": ("shanghai_gbk_declared.html", "shanghai_gbk_undeclared.html",
+                  "fuzhou_gbk_undeclared.html", "huangpu_gb18030_declared.html",
+                  "huangpu_gb18030_undeclared.html"),
+        "content_type": "text/html", "url": "https://www.gz.gov.cn/a/post_1.html",
+        "family": "html", "zip_members": False,
+    },
+    "pdf": {
+        "seeds": ("shanghai_notice.pdf", "shanghai_notice_uncompressed.pdf",
+                  "shanghai_notice_truncated.pdf", "scanned_no_text.pdf"),
+        "content_type": "application/pdf", "url": "https://www.shanghai.gov.cn/att/a.pdf",
+        "family": "pdf", "zip_members": False,
+    },
+    "docx": {
+        "seeds": ("fuzhou_with_tables.docx", "entity_bomb.docx"),
+        "content_type": None, "url": "https://www.fuzhou.gov.cn/att/a.docx",
+        "family": "xml", "zip_members": True,
+    },
+    "xlsx": {
+        "seeds": ("policy_list.xlsx",),
+        "content_type": None, "url": "https://www.fuzhou.gov.cn/att/a.xlsx",
+        "family": "xml", "zip_members": True,
+    },
+    "xml": {
+        "seeds": ("policy_feed.xml", "billion_laughs.xml"),
+        "content_type": "application/xml", "url": "https://www.shanghai.gov.cn/rss.xml",
+        "family": "xml", "zip_members": False,
+    },
+}  # fmt: skip
