@@ -97,3 +97,29 @@ def test_two_processes_can_take_turns_on_the_manifest(tmp_path):
     assert [w.exitcode for w in workers] == [0, 0]
     manifest = RawStore(tmp_path).manifest()
     assert len(manifest) == 30 and manifest["url"].is_unique
+
+
+def test_put_stream_matches_put_and_leaves_no_temporary_files(tmp_path):
+    store = RawStore(tmp_path)
+    pieces = [b"%PDF-1.7\n", b"x" * (3 << 20), b"%%EOF"]
+    digest = store.put_stream(iter(pieces))
+    assert digest == sha256_hex(b"".join(pieces))
+    assert store.put(b"".join(pieces)) == digest
+    assert store.read(digest) == b"".join(pieces)
+    files = [p for p in (tmp_path / "objects").rglob("*") if p.is_file()]
+    assert files == [store.path_for(digest)]
+    assert store.read_prefix(digest, 8) == b"%PDF-1.7"
+    assert store.read_prefix(sha256_hex(b"nothing"), 8) is None
+
+
+def test_large_bodies_wait_on_disk_not_in_memory():
+    from benchmark.sources.fetcher import SpooledBody
+
+    body = SpooledBody(memory_limit=1 << 20)
+    for _ in range(3):
+        body.write(b"\0" * (1 << 20))
+    assert body._file._rolled  # spilled to a temporary file past the limit
+    assert body.size == 3 << 20 and body.head(4) == b"\0\0\0\0"
+    assert body.sha256 == sha256_hex(b"\0" * (3 << 20))
+    assert sum(len(c) for c in body.chunks()) == 3 << 20
+    body.close()

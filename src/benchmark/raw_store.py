@@ -102,17 +102,30 @@ class RawStore:
     def put(self, body: bytes) -> str:
         """Store ``body`` once under its SHA-256 and return the digest. Existing objects are kept."""
         digest = sha256_hex(body)
-        path = self.path_for(digest)
-        if path.exists():
+        if self.path_for(digest).exists():
             return digest
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{digest[:8]}.", suffix=".tmp")
+        return self.put_stream([body])
+
+    def put_stream(self, chunks: Iterable[bytes]) -> str:
+        """Store a body given in pieces (so a large attachment is never whole in memory).
+
+        The pieces go to a temporary file beside the objects, hashed as they are written;
+        the file is then linked into place under its digest, read-only.
+        """
+        self.objects.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.objects, prefix=".incoming.", suffix=".tmp")
+        hasher = hashlib.sha256()
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(body)
+                for chunk in chunks:
+                    hasher.update(chunk)
+                    handle.write(chunk)
                 handle.flush()
                 os.fchmod(handle.fileno(), 0o444)  # read-only: objects are immutable
                 os.fsync(handle.fileno())
+            digest = hasher.hexdigest()
+            path = self.path_for(digest)
+            path.parent.mkdir(parents=True, exist_ok=True)
             # link() refuses to replace an existing file, so a racing writer can never
             # overwrite an object (both would have written the same bytes anyway).
             try:
@@ -128,6 +141,14 @@ class RawStore:
 
     def has(self, sha256: str) -> bool:
         return self.path_for(sha256).exists()
+
+    def read_prefix(self, sha256: str, limit: int) -> bytes | None:
+        """The first ``limit`` bytes of an object (unverified), or None if it is missing."""
+        try:
+            with self.path_for(sha256).open("rb") as handle:
+                return handle.read(limit)
+        except FileNotFoundError:
+            return None
 
     def read(self, sha256: str) -> bytes:
         """The body stored under ``sha256``; raises TalentbenchError if missing or corrupted."""

@@ -22,12 +22,12 @@ import httpx
 import pandas as pd
 
 from benchmark.errors import TalentbenchError
-from benchmark.raw_store import RawStore, sha256_hex, utc_now, validator_headers
+from benchmark.raw_store import RawStore, utc_now, validator_headers
 from benchmark.sources.fetcher import Fetcher, FetchResult
 from benchmark.sources.links import LinkRules, extract_links
 from benchmark.sources.ratelimit import HostLimiter
 from benchmark.sources.registry import EntryPoint, allowed_hosts
-from benchmark.sources.robots import RobotsRules
+from benchmark.sources.robots import ROBOTS_MAX_BYTES, RobotsRules
 from benchmark.sources.settings import CrawlSettings
 from benchmark.sources.urls import host_key, origin
 
@@ -265,11 +265,12 @@ class Crawler:
             self._record(item, outcome=refusal[0], reason=refusal[1])
             return
         previous = self.known.get(item.url)
-        if previous is not None and self._fresh(previous):
-            body = self._stored_body(previous["sha256"])
+        if previous is not None and self._fresh(previous) and self.store.has(previous["sha256"]):
             self._record(item, outcome="skipped", reason="fresh", sha256=previous["sha256"])
-            if body is not None:
-                self._discover(item, body, previous.get("final_url") or item.url, previous.get("content_type"))
+            content_type = previous.get("content_type")
+            head = self._stored_head(item, previous["sha256"], content_type)
+            if head is not None:
+                self._discover(item, head, previous.get("final_url") or item.url, content_type)
             return
         conditional = {}
         if previous is not None and self.store.has(previous["sha256"]):
@@ -279,9 +280,10 @@ class Crawler:
         )
         if result.final_url:
             self.seen.add(result.final_url)  # a link to where a redirect led is not fetched again
-        body = await self._settle(item, result, previous)
-        if body is not None:
-            self._discover(item, body, result.final_url or item.url, result.content_type or (previous or {}).get("content_type"))
+        head = await self._settle(item, result, previous)
+        if head is not None:
+            content_type = result.content_type or (previous or {}).get("content_type")
+            self._discover(item, head, result.final_url or item.url, content_type)
 
     def _fresh(self, previous: dict[str, Any]) -> bool:
         if self.max_age is None or previous.get("fetched_at") is None:
@@ -290,49 +292,56 @@ class Crawler:
         fetched = fetched.tz_localize("UTC") if fetched.tzinfo is None else fetched
         return datetime.now(UTC) - fetched.to_pydatetime() < self.max_age
 
-    def _stored_body(self, sha256: str | None) -> bytes | None:
-        if not sha256 or not self.store.has(sha256):
+    def _scan_limit(self, item: CrawlItem) -> int:
+        return self.settings.for_host(host_key(item.url)).link_scan_max_bytes
+
+    def _stored_head(self, item: CrawlItem, sha256: str, content_type: str | None) -> bytes | None:
+        """The start of a stored body, if this page is one we look for links in."""
+        if not _wants_links(item, content_type):
             return None
-        return self.store.read(sha256)
+        limit = ROBOTS_MAX_BYTES if item.role == "robots" else self._scan_limit(item)
+        return self.store.read_prefix(sha256, limit)
 
     async def _settle(
         self, item: CrawlItem, result: FetchResult, previous: dict[str, Any] | None
     ) -> bytes | None:
-        """Store and record one fetch; return the body to scan for links (if any)."""
+        """Store and record one fetch; return the start of the body to scan (if any)."""
         fields = _result_fields(result)
-        if result.outcome == "body":
-            body = result.body or b""
-            digest = sha256_hex(body)
-            if previous is not None and previous["sha256"] == digest and self.store.has(digest):
-                self._record(item, outcome="unchanged", sha256=digest, size=len(body), **fields)
-            else:
-                # Writing (and fsync-ing) a body is blocking disk I/O: keep it off the loop.
-                await asyncio.to_thread(self.store.put, body)
-                self.summary.new_bytes += len(body)
-                self._record(item, outcome="stored", sha256=digest, size=len(body), **fields)
-            return body
+        if result.outcome == "body" and result.body is not None:
+            body = result.body
+            try:
+                digest = body.sha256
+                if previous is not None and previous["sha256"] == digest and self.store.has(digest):
+                    self._record(item, outcome="unchanged", sha256=digest, size=body.size, **fields)
+                else:
+                    # Writing (and fsync-ing) a body is blocking disk I/O: keep it off the loop.
+                    await asyncio.to_thread(self.store.put_stream, body.chunks())
+                    self.summary.new_bytes += body.size
+                    self._record(item, outcome="stored", sha256=digest, size=body.size, **fields)
+                if not _wants_links(item, result.content_type):
+                    return None
+                limit = ROBOTS_MAX_BYTES if item.role == "robots" else self._scan_limit(item)
+                return body.head(limit)
+            finally:
+                body.close()
         if result.outcome == "not_modified":
-            body = self._stored_body(previous["sha256"]) if previous else None
-            if body is None:
+            if previous is None or not self.store.has(previous["sha256"]):
                 self._record(item, outcome="failed", reason="not_modified_without_copy", **fields)
                 return None
             # A 304 may omit validators; keep the ones we sent so the next crawl can send them.
             fields["etag"] = fields["etag"] or previous.get("etag")
             fields["last_modified"] = fields["last_modified"] or previous.get("last_modified")
             fields["content_type"] = fields["content_type"] or previous.get("content_type")
-            self._record(
-                item, outcome="unchanged", sha256=previous["sha256"], size=len(body), **fields
-            )
-            return body
+            self._record(item, outcome="unchanged", sha256=previous["sha256"],
+                         size=self.store.path_for(previous["sha256"]).stat().st_size, **fields)
+            return self._stored_head(item, previous["sha256"], fields["content_type"])
         self._record(item, outcome=result.outcome, reason=result.reason, **fields)
         return None
 
     def _discover(self, item: CrawlItem, body: bytes, base_url: str, content_type: str | None) -> None:
-        if item.role == "attachment" or not _looks_like_html(body, content_type):
+        if item.role in ("attachment", "robots") or not _looks_like_html(body, content_type):
             return
         policy = self.settings.for_host(host_key(item.url))
-        if len(body) > policy.link_scan_max_bytes:
-            return
         from_role = "listing" if item.role in LISTING_ROLES else "article"
         for link, role in self.rules.follow(extract_links(body, base_url, content_type), from_role):
             if role == "pagination":
@@ -438,6 +447,16 @@ def _result_fields(result: FetchResult) -> dict[str, Any]:
         "wire_bytes": result.wire_bytes,
         "elapsed_ms": round(result.elapsed_ms, 1),
     }
+
+
+def _wants_links(item: CrawlItem, content_type: str | None) -> bool:
+    """Whether a body is worth reading back for links (robots.txt: for its rules)."""
+    if item.role == "robots":
+        return True
+    if item.role == "attachment":
+        return False
+    kind = (content_type or "").split(";", 1)[0].strip().lower()
+    return kind in ("", "text/html", "application/xhtml+xml", "text/plain", "application/octet-stream")
 
 
 def _looks_like_html(body: bytes, content_type: str | None) -> bool:

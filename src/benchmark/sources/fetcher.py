@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import hashlib
 import random
+import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -22,9 +24,47 @@ from benchmark.sources.urls import host_key, normalize_url
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
+SPOOL_IN_MEMORY_BYTES = 2 * 1024 * 1024  # larger bodies wait on disk until they are stored
 
 # Decides whether a URL may be requested: None, or (outcome, reason) to refuse it.
 Guard = Callable[[str], Awaitable[tuple[str, str] | None]]
+
+
+class SpooledBody:
+    """A response body: hashed while it streams in, kept in memory up to a limit, then on disk.
+
+    So a 50 MB attachment costs 50 MB of temporary disk, not 50 MB of RAM per request in flight.
+    """
+
+    def __init__(self, memory_limit: int) -> None:
+        self._file = tempfile.SpooledTemporaryFile(max_size=memory_limit)  # noqa: SIM115 - close()
+        self._hash = hashlib.sha256()
+        self.size = 0
+
+    def write(self, chunk: bytes) -> None:
+        self._hash.update(chunk)
+        self._file.write(chunk)
+        self.size += len(chunk)
+
+    @property
+    def sha256(self) -> str:
+        return self._hash.hexdigest()
+
+    def head(self, limit: int) -> bytes:
+        """The first ``limit`` bytes (what link discovery and robots.txt parsing look at)."""
+        self._file.seek(0)
+        return self._file.read(limit)
+
+    def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
+        self._file.seek(0)
+        while chunk := self._file.read(size):
+            yield chunk
+
+    def read(self) -> bytes:
+        return self.head(self.size)
+
+    def close(self) -> None:
+        self._file.close()
 
 
 @dataclass
@@ -35,7 +75,7 @@ class FetchResult:
     status: int | None = None
     reason: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
-    body: bytes | None = None
+    body: SpooledBody | None = None
     wire_bytes: int = 0
     elapsed_ms: float = 0.0
     attempts: int = 0
@@ -66,7 +106,7 @@ class _PermanentError(Exception):
 class _Response:
     status: int
     headers: dict[str, str]
-    body: bytes | None
+    body: SpooledBody | None
     wire_bytes: int
 
 
@@ -186,7 +226,7 @@ class Fetcher:
             elif 200 <= status < 300:
                 result = FetchResult(
                     url=url, outcome="body", final_url=current, status=status,
-                    headers=response.headers, body=response.body or b"",
+                    headers=response.headers, body=response.body,
                 )
             else:
                 result = FetchResult(
@@ -257,15 +297,17 @@ class Fetcher:
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > policy.max_body_bytes:
                 raise _PermanentError("too_large", status, head)
-            chunks: list[bytes] = []
-            size = 0
-            # aiter_bytes yields *decoded* bytes, so a gzip bomb hits the cap as it inflates.
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > policy.max_body_bytes:
-                    raise _PermanentError("too_large", status, head + response.num_bytes_downloaded)
-                chunks.append(chunk)
-            return _Response(status, response_headers, b"".join(chunks), head + response.num_bytes_downloaded)
+            body = SpooledBody(SPOOL_IN_MEMORY_BYTES)
+            try:
+                # aiter_bytes yields *decoded* bytes, so a gzip bomb hits the cap as it inflates.
+                async for chunk in response.aiter_bytes():
+                    if body.size + len(chunk) > policy.max_body_bytes:
+                        raise _PermanentError("too_large", status, head + response.num_bytes_downloaded)
+                    body.write(chunk)
+            except BaseException:
+                body.close()
+                raise
+            return _Response(status, response_headers, body, head + response.num_bytes_downloaded)
         except httpx.HTTPError as exc:
             raise _TransientError(_network_reason(exc), head + response.num_bytes_downloaded) from None
         finally:
