@@ -40,6 +40,7 @@ class RunConfig:
 @dataclass
 class RunResult:
     tables: dict[str, pd.DataFrame]
+    index_code: str
     outputs: dict[str, Path] = field(default_factory=dict)
 
 
@@ -277,11 +278,11 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
         notes=[
             f"数据：{len(provisions)} 条货币类人才政策条目（{provisions['city'].nunique()} 个城市），"
             "每条均附官方来源链接与原文证据。",
-            "金额为政策文本所载上限；按月/按年发放者按所述期限折算（最长三年）。",
+            "金额为全市或区级政策中最优可得的上限；按月/按年发放者按所述期限折算（最长三年）。",
             "“无数据”表示来源未能证实，不等于没有该项政策。",
         ],
     )
     report_name = f"talent_policy_report_{config.focus}.pdf" if config.focus else "talent_policy_report.pdf"
     outputs["report"] = write_report(content, config.workdir / "reports" / report_name, font)
     outputs.update({Path(p).stem: p for _, p in figure_paths})
-    return RunResult(tables=tables, outputs=outputs)
+    return RunResult(tables=tables, index_code=framework.index_code, outputs=outputs)
