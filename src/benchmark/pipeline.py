@@ -44,29 +44,17 @@ class RunResult:
     outputs: dict[str, Path] = field(default_factory=dict)
 
 
-def load_spec(path: Path | None) -> dict:
-    path = path or resource("framework", "index_spec.yaml")
+def load_method_yaml(path: Path | None, default: str, label: str, list_key: str) -> dict:
+    """Read a method YAML (index spec, uncertainty inputs) that must hold a list under ``list_key``."""
+    path = Path(path) if path else resource("framework", default)
     try:
-        spec = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        config = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise TalentbenchError(f"method spec not found: {path}") from None
+        raise TalentbenchError(f"{label} not found: {path}") from None
     except yaml.YAMLError as exc:
-        raise TalentbenchError(f"method spec {Path(path).name} is not valid YAML: {str(exc).splitlines()[0]}") from None
-    if not isinstance(spec, dict) or not isinstance(spec.get("steps"), list):
-        raise TalentbenchError(f"method spec {Path(path).name} needs a list under 'steps'")
-    return spec
-
-
-def load_uncertainty(path: Path | None) -> dict:
-    path = path or resource("framework", "uncertainty.yaml")
-    try:
-        config = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TalentbenchError(f"uncertainty spec not found: {path}") from None
-    except yaml.YAMLError as exc:
-        raise TalentbenchError(f"uncertainty spec {Path(path).name} is not valid YAML: {str(exc).splitlines()[0]}") from None
-    if not isinstance(config, dict) or not isinstance(config.get("inputs"), list):
-        raise TalentbenchError(f"uncertainty spec {Path(path).name} needs a list under 'inputs'")
+        raise TalentbenchError(f"{label} {path.name} is not valid YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(config, dict) or not isinstance(config.get(list_key), list):
+        raise TalentbenchError(f"{label} {path.name} needs a list under {list_key!r}")
     return config
 
 
@@ -158,8 +146,8 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
 
     progress("读取数据集")
     framework = load_framework(config.framework_path)
-    spec = load_spec(config.spec_path)
-    uncertain = load_uncertainty(config.uncertainty_path)
+    spec = load_method_yaml(config.spec_path, "index_spec.yaml", "method spec", "steps")
+    uncertain = load_method_yaml(config.uncertainty_path, "uncertainty.yaml", "uncertainty spec", "inputs")
     provisions = (read_provisions_csv(config.provisions_path) if config.provisions_path
                   else dataset.load_provisions())
     cities = registry.load_cities()
