@@ -6,6 +6,7 @@
 2. The trap-filled portal: outcome of every trap.
 3. 30 % random failures (5xx, resets, truncation) over several seeds: pages stored, duplicates.
 4. Scale-out on one process: N portals with a polite per-host interval, crawled side by side.
+5. Scale-out over processes: `talentbench crawl --shard i/N` workers sharing one raw store.
 """
 
 from __future__ import annotations
@@ -109,6 +110,41 @@ def scale(tmp: Path, hosts: int, interval: float) -> None:
           f"(one host at this interval: {1 / interval:.0f}/s, i.e. {serial:.0f} s for the same work)")
 
 
+def shards(tmp: Path, hosts: int, n_shards: int, interval: float) -> None:
+    """N `talentbench crawl --shard i/N` processes side by side, sharing one raw store."""
+    import subprocess
+
+    import yaml
+
+    print(f"== 5. {n_shards} crawl processes (--shard i/{n_shards}) sharing one raw store, {hosts} portals")
+    items = "".join(f"<li><a href='/art/{i}.html'>人才政策{i}</a></li>" for i in range(5))
+    routes = {"/robots.txt": Route(body=b"User-agent: *\nDisallow:\n", content_type="text/plain"),
+              "/": Route(body=f"<html><ul>{items}</ul></html>".encode())}
+    routes.update({f"/art/{i}.html": Route(body=f"<html>人才政策{i}</html>".encode() * 200)
+                   for i in range(5)})
+    settings = tmp / "shard-settings.yaml"
+    settings.write_text(yaml.safe_dump({"defaults": {
+        "host_interval_seconds": interval, "connect_timeout_seconds": 2, "read_timeout_seconds": 2,
+        "max_retries": 1, "backoff_seconds": 0.05}}), encoding="utf-8")
+    for label, count in (("1 process", 1), (f"{n_shards} shards", n_shards)):
+        with contextlib.ExitStack() as stack:
+            servers = [stack.enter_context(FixtureServer(routes)) for _ in range(hosts)]
+            registry = write_registry(tmp / f"shard-{count}.csv", [
+                (f"城市{i}", "hrss", s.base_url + "/") for i, s in enumerate(servers)])
+            raw = tmp / f"shard-raw-{count}"
+            started = time.perf_counter()
+            procs = [subprocess.Popen(
+                ["talentbench", "crawl", "--registry", str(registry), "--raw-dir", str(raw),
+                 "--settings", str(settings), "--no-progress", "--shard", f"{i}/{count}"],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE) for i in range(count)]
+            codes = [proc.wait() for proc in procs]
+            seconds = time.perf_counter() - started
+            manifest = RawStore(raw).manifest()
+        stored = int((manifest["outcome"] == "stored").sum())
+        print(f"  {label:10s} exit codes {codes}  {stored} stored, {manifest['url'].nunique()} URLs, "
+              f"{int((manifest['outcome'] == 'failed').sum())} failed, {seconds:.2f} s (incl. start-up)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hosts", type=int, default=100)
@@ -120,6 +156,7 @@ def main() -> None:
         traps(tmp)
         random_failures(tmp, args.seeds)
         scale(tmp, args.hosts, interval=0.5)
+        shards(tmp, args.hosts, 2, interval=0.5)
 
 
 if __name__ == "__main__":

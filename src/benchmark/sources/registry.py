@@ -95,7 +95,11 @@ def select_shard(entries: Sequence[EntryPoint], shard: int, shards: int) -> list
 def allowed_hosts(
     entries: Iterable[EntryPoint], extra_hosts: dict[str, tuple[str, ...]] | None = None
 ) -> dict[str, frozenset[str]]:
-    """City -> hosts it may fetch from: its entry points' (and cited pages') hosts plus extras."""
+    """City -> hosts it may fetch from: its entry points' (and cited pages') hosts plus extras.
+
+    ``www.x.gov.cn`` and ``x.gov.cn`` count as one site (portals link to both spellings);
+    any other subdomain has to be listed in the registry or in ``extra_hosts``.
+    """
     allow: dict[str, set[str]] = {}
     for entry in entries:
         allow.setdefault(entry.city, set()).add(entry.host)
@@ -104,4 +108,14 @@ def allowed_hosts(
     for city, hosts in (extra_hosts or {}).items():
         if city in allow:
             allow[city].update(hosts)
-    return {city: frozenset(hosts) for city, hosts in allow.items()}
+    return {city: frozenset(_with_www_twins(hosts)) for city, hosts in allow.items()}
+
+
+def _with_www_twins(hosts: Iterable[str]) -> set[str]:
+    twins = set(hosts)
+    for host in hosts:
+        name = host.split(":", 1)[0]
+        if name.replace(".", "").isdigit() or name == "localhost":
+            continue  # an IP address has no www twin
+        twins.add(host[4:] if host.startswith("www.") else "www." + host)
+    return twins
