@@ -43,6 +43,7 @@ class Lexicon:
 
     tier_re: re.Pattern[str]
     tier_group: dict[str, str]  # regex group name → tier ("_class" for numbered categories)
+    class_patterns: tuple[re.Pattern[str], ...]  # each numbered-category pattern on its own
     benefit_re: re.Pattern[str]
     benefit_group: dict[str, str]  # group name → benefit, or GENERIC_BENEFIT
     weak_benefit_groups: frozenset[str]  # groups of cues that name only a topic (租房, 购房)
@@ -199,6 +200,7 @@ def load_lexicon(path: Path | str | None = None) -> Lexicon:
     return Lexicon(
         tier_re=tier_re,
         tier_group=tier_group,
+        class_patterns=tuple(_compile(p, path) for p in data["class_patterns"]),
         benefit_re=benefit_re,
         benefit_group=benefit_group,
         weak_benefit_groups=weak_groups,
@@ -226,10 +228,7 @@ def default_lexicon() -> Lexicon:
     return load_lexicon()
 
 
-_CLASS_PATTERNS_CACHE: dict[str, list[re.Pattern[str]]] = {}
-
-
-def class_tiers(text: str, class_patterns: list[re.Pattern[str]]) -> list[str]:
+def class_tiers(text: str, class_patterns: tuple[re.Pattern[str], ...]) -> list[str]:
     """Tiers named by a numbered-category mention (``B/C/D类`` → class_B, class_C, class_D)."""
     ordinals = "一二三四五六"
     arabic = "123456"
@@ -247,12 +246,6 @@ def class_tiers(text: str, class_patterns: list[re.Pattern[str]]) -> list[str]:
                 if ordinal in table:
                     return [f"class_{'ABCDEF'[table.index(ordinal)]}"]
     return []
-
-
-@lru_cache(maxsize=1)
-def default_class_patterns() -> list[re.Pattern[str]]:
-    data = yaml.safe_load(resource("lexicon", "provisions.yaml").read_text(encoding="utf-8"))
-    return [re.compile(p) for p in data["class_patterns"]]
 
 
 def jieba_user_dict_lines(lexicon: Lexicon | None = None) -> list[str]:

@@ -1,0 +1,660 @@
+"""Reading one document: the tier, benefit, period, cap and duration of each amount.
+
+Each amount is placed in its line, clause (text between ``;``/``。``) and segment (text since
+the previous amount of the clause); the tier and benefit are read from the nearest level that
+names one: segment → clause → line → parent list items/labels → table row and header → the
+section's heading → eligibility lines of the section → outer headings. Period, cap, duration
+and the not-a-provision cues (loans, prices, salaries, thresholds, instalments) are read
+around the amount.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from benchmark.provisions.amounts import Amount, duration_months, find_amounts
+from benchmark.provisions.cues import Cue, Cues
+from benchmark.provisions.lexicon import GENERIC_BENEFIT, TITLE, Lexicon
+from benchmark.provisions.structure import Line
+
+_CLAUSE_BREAK_RE = re.compile(r"[;。\n|]")
+_SCHEDULE_RE = re.compile(r"第\s*[一二三四五六七八九十\d]+\s*年")
+_INSTALMENT_BEFORE_RE = re.compile(r"(?:分\s*|\+\s*|首期\s*|首发\s*|续发\s*|第[一二三]笔\s*:?\s*)$")
+_INSTALMENT_LABEL_RE = re.compile(r"发放方式|分期|拨付方式")
+_DURATION_LABEL_RE = re.compile(r"时长|期限|年限|发放期")
+_BARE_DURATION_RE = re.compile(r"\s*(?P<num>\d+|[一二三四五六七八九十]+)\s*(?P<unit>年|个月)")
+_TOTAL_CAP_BEFORE_RE = re.compile(r"(?:最高|累计|合计|总计|共计|总额)\s*(?:不超过)?\s*$")
+_GENERIC_AFTER_RE = re.compile(
+    r"\s*(?:/\s*[人年月]\s*)?(?:[、,]\s*[^;。,:]{0,8}?(?:\d[\d.]*\s*万?元?))*"  # further figures of an enumeration
+    r"\s*[\u4e00-\u9fff]{0,2}(?:补贴|补助|奖励|资助|奖补|津贴)")
+_PERIOD_UNIT_RE = re.compile(r"^\s*/\s*(?:人\s*[/·]\s*)?[月年人户]")
+# a person category named before the amount that is no tier of the vocabulary (新入户人才)
+_UNKNOWN_PERSON_RE = re.compile(r"[\u4e00-\u9fff]{1,6}人才(?![公住房驿港卡服绿认计政工队项])")
+_RATIO_RE = re.compile(r"\d\s*%|%")
+
+# How directly the benefit of an amount is stated, most direct first.
+BENEFIT_IN_CLAUSE, BENEFIT_IN_LINE, BENEFIT_ENCLOSING, BENEFIT_GENERIC = range(4)
+
+
+@dataclass
+class Found:
+    """One amount value with everything read around it."""
+
+    amount: Amount
+    value: float
+    tiers: list[str]
+    benefit: str
+    period: str
+    is_cap: bool
+    duration: int | None
+    clause: tuple[int, int]
+    schedule: bool = False
+    group: tuple = ()
+    head: Amount | None = None  # the amount that named the tier this one continues
+    benefit_level: int = 0  # BENEFIT_IN_CLAUSE … BENEFIT_GENERIC
+    tier_from_context: bool = False  # the tier was not named next to the amount
+    evidence: tuple[int, int] | None = None  # normalised span quoted as evidence (default: clause)
+
+
+class DocumentReader:
+    """Reads tier, benefit, period, cap and duration for the amounts of one document."""
+
+    def __init__(self, t: str, lex: Lexicon, lines: list[Line], tiers: Cues, benefits: Cues,
+                 by_line: dict[int, list[Amount]]):
+        self.t, self.lex, self.lines, self.tiers, self.benefits = t, lex, lines, tiers, benefits
+        self.by_line = by_line
+        self.block_start = _block_starts(lines)
+        self.definitions = self._category_definitions()
+        self.breadth = 0
+
+    def _category_definitions(self) -> list[tuple[int, str, list[str]]]:
+        """Numbered categories defined as lists of tiers: ``3型：E类人才、全日制博士研究生``.
+
+        Returns (position, category, tiers) in document order; an amount for the category
+        is read as an amount for each listed tier (the nearest definition before it).
+        """
+        out = []
+        for line in self.lines:
+            if line.kind not in ("list", "para") or line.index in self.by_line:
+                continue
+            cues = self.tiers.within(line.content_start, line.end)
+            if len(cues) < 2 or cues[0].category is None:
+                continue
+            head = cues[0]
+            if not re.match(r"\s*:", self.t[head.end:head.end + 3]) or head.start - line.content_start > 3:
+                continue
+            listed = [c.label for c in cues[1:] if c.start > head.end and c.label != TITLE]
+            specific = [x for x in dict.fromkeys(listed) if x not in self.lex.generic_tiers]
+            if specific:
+                out.append((head.start, head.category, specific))
+        return out
+
+    # --- tiers ----------------------------------------------------------------------------
+    def _labels(self, cues: list[Cue]) -> list[str] | None:
+        """Tier labels of cues; a professional title alone gives ``[TITLE]``.
+
+        A numbered category that the text defines as a list of tiers stands for those tiers.
+        """
+        if not cues:
+            return None
+        labels = []
+        for cue in cues:
+            defined = None
+            if cue.category is not None:
+                for position, category, tiers in self.definitions:
+                    if position >= cue.start:
+                        break
+                    if category == cue.category:
+                        defined = tiers
+            labels.extend(defined or [cue.label])
+        found = list(dict.fromkeys(labels))
+        real = [x for x in found if x != TITLE]
+        self.breadth = len(real)  # how many tiers were named, generic ones included
+        if not real:
+            return [TITLE]
+        specific = [x for x in real if x not in self.lex.generic_tiers]
+        return specific or real
+
+    def _tiers_in(self, start: int, end: int) -> list[str] | None:
+        return self._labels(self.tiers.within(start, end))
+
+    def _tier_group_before(self, start: int, end: int) -> list[Cue] | None:
+        """The tier cues of the group that ends nearest before ``end`` (``硕士、高级技师每月…``).
+
+        Walking back from the last tier cue, an earlier cue joins the group unless the text
+        between them moves on to another item: a list separator together with a benefit cue
+        and no conjunction (``博士人才公寓一年免租、领军人才最高…`` keeps only 领军).
+        """
+        cues = self.tiers.within(start, end)
+        if not cues:
+            return None
+        group = [cues[-1]]
+        for cue in reversed(cues[:-1]):
+            gap_start, gap_end = cue.end, group[-1].start
+            if gap_end > gap_start and _item_break(self.t[gap_start:gap_end], self.benefits.within(gap_start, gap_end)):
+                break
+            group.append(cue)
+        group.reverse()
+        return group
+
+    def _eligibility_lines(self, line: Line) -> list[Line]:
+        """Lines that may state who is eligible for the amounts of ``line``, nearest first.
+
+        The lines of the section before the amount's own list block, and lines of the block
+        that start with an eligibility label (``对象：…``).
+        """
+        block = self.block_start[line.index]
+        in_block: list[Line] = []
+        label: Line | None = None
+        for other in self.lines[block:line.index]:
+            if label is not None and other.kind == "list" and other.indent > label.indent:
+                in_block.append(other)  # an item of the eligibility label's own list
+                continue
+            label = None
+            if other.kind in ("list", "para") and _ELIGIBILITY_RE.match(self.t, other.content_start, other.end):
+                in_block.append(other)
+                label = other if other.is_label else None
+        out = list(reversed(in_block))
+        # bounded: an eligibility list sits near its amounts, and long sections stay linear
+        for other in reversed(self.lines[max(line.section_start, block - _ELIGIBILITY_LOOKBACK):block]):
+            if other.kind in ("list", "para") and other.index not in self.by_line:
+                out.append(other)
+        return out
+
+    def _enclosing_tiers(self, line: Line, pos: int) -> list[str] | None:
+        for parent in reversed(line.parents):
+            tiers = self._tiers_in(parent.content_start, parent.end)
+            if tiers:
+                return tiers
+        if line.kind == "table":
+            # the row's label first, then the column's header, then the rest of the row
+            for cell in _table_context(line, pos, tiers_first=True):
+                tiers = self._tiers_in(*cell)
+                if tiers:
+                    return tiers
+        headings = list(reversed(line.headings))
+        if headings:
+            tiers = self._tiers_in(headings[0].content_start, headings[0].end)
+            if tiers:
+                return tiers
+        # an eligibility list: the first block of lines naming tiers, all its tiers
+        collected: list[Cue] = []
+        last_index = None
+        for other in self._eligibility_lines(line):
+            cues = [c for c in self.tiers.within(other.content_start, other.end) if c.label != TITLE]
+            if collected and (last_index is None or last_index - other.index > 1 or other.kind == "para" and not other.is_label):
+                break
+            if cues:
+                collected.extend(cues)
+                last_index = other.index
+            elif collected:
+                break
+        if collected:
+            return self._labels(collected)
+        for heading in headings[1:]:
+            tiers = self._tiers_in(heading.content_start, heading.end)
+            if tiers:
+                return tiers
+        return None
+
+    # --- benefits -------------------------------------------------------------------------
+    def _valid_benefits(self, start: int, end: int) -> tuple[list[Cue], bool, bool]:
+        """Specific benefit cues of [start, end), whether a generic cue is there, and whether
+        the benefit words there name a loan/price/salary (``创业担保贷款``)."""
+        cues = self.benefits.within(start, end)
+        bad = [m.start() for m in self.lex.not_provision_re.finditer(self.t, start, end)]
+        compound_bad = any(0 <= b - c.end <= 2 for c in cues for b in bad)
+        specific = [c for c in cues if c.label != GENERIC_BENEFIT
+                    and not any(0 <= b - c.end <= 2 for b in bad)]
+        generic = any(c.label == GENERIC_BENEFIT for c in cues)
+        strong = [c for c in specific if not c.weak]
+        return strong or specific, generic, compound_bad and not specific
+
+    def _benefit_near(self, start: int, end: int, anchor: int, anchor_end: int,
+                      skip: tuple[int, int] = (0, 0)) -> tuple[str | None, bool]:
+        """Benefit in [start, end) nearest to the amount at [anchor, anchor_end).
+
+        A cue right after the amount (``12万元生活补贴``) wins; then the nearest one before it;
+        then one after it. Cues inside ``skip`` (the span of the amount's tier group, as in
+        ``放弃购房补贴的B/C/D类``) qualify the tier and are not the benefit. Returns (specific
+        benefit or None, whether a generic cue was seen).
+        """
+        specific, generic, _ = self._valid_benefits(start, end)
+        specific = [c for c in specific if not (skip[0] <= c.start < skip[1])]
+        after = [c for c in specific if c.start >= anchor_end]
+        if after and after[0].start - anchor_end <= 4:
+            return after[0].label, generic
+        before = [c for c in specific if c.end <= anchor and not self._other_item(c.end, anchor)]
+        if before:
+            return before[-1].label, generic
+        if after:
+            return after[0].label, generic
+        return None, generic
+
+    def _other_item(self, start: int, end: int) -> bool:
+        """Text [start, end) between a benefit cue and an amount passes into another item:
+        a separator then another tier (``博士公寓免租、领军人才最高1000万元``), unless the cue
+        is a label (``购房补贴：博士20万、硕士10万``)."""
+        gap = self.t[start:end]
+        match = _ENUMERATION_RE.search(gap)
+        if ":" in gap or not match or not self.tiers.within(start + match.start(), end):
+            return False
+        if find_amounts(self.t, start, start + match.start()):
+            return False  # "生活补贴2000元、博士每月3000元": the next item goes on in parallel
+        # ...and the cue itself sits in an item with a tier of its own ("博士…免租、")
+        low = max(0, start - 40)
+        item_start = max(low - 1, *(self.t.rfind(sep, low, start) for sep in "、;,:\n"))
+        return any(c.label not in self.lex.generic_tiers
+                   for c in self.tiers.within(item_start + 1, start))
+
+    def _benefit(self, line: Line, clause: tuple[int, int], amount: Amount,
+                 tier_span: tuple[int, int]) -> tuple[str | None, int]:
+        """The benefit of an amount and how directly it is stated (a ``BENEFIT_*`` level)."""
+        benefit, generic_seen = self._benefit_near(*clause, amount.start, amount.end, tier_span)
+        if benefit:
+            return benefit, BENEFIT_IN_CLAUSE
+        if _GENERIC_AFTER_RE.match(self.t, amount.end, clause[1]):
+            # "1000 万元补贴", "本科 1.5 万、硕士 3 万落地奖励": named, though not by our lexicon
+            return "other_cash", BENEFIT_GENERIC
+        clause_generic = generic_seen
+        # earlier clauses of the same list item or cell ("购房补贴：博士20万；硕士10万"); in a
+        # running paragraph an earlier sentence is another matter
+        if line.kind != "para":
+            scope_start = _cell_of(line, amount.start)[0] if line.kind == "table" else line.content_start
+            benefit, generic = self._benefit_near(scope_start, clause[0], clause[0], clause[0])
+            generic_seen |= generic
+            if benefit:
+                return benefit, BENEFIT_IN_LINE
+        # "…补贴 750 元" says it is a cash benefit: only what directly encloses it may say more
+        spans = self._enclosing_spans(line, amount.start, close_only=clause_generic)
+        for start, end in spans:
+            specific, generic, excluded = self._valid_benefits(start, end)
+            if excluded:
+                return None, BENEFIT_GENERIC
+            if specific:
+                return specific[0].label, BENEFIT_ENCLOSING  # an enclosing line names its topic first
+            generic_seen |= generic
+        if generic_seen:
+            return "other_cash", BENEFIT_GENERIC
+        # last resort: the lines right after the list, which often say what it was
+        # ("- 学士：720元/月" … "本科生在这个口径下也能拿到相对明确的租房支持")
+        for other in self.lines[line.index + 1: line.index + 1 + _FOLLOWING_LOOKAHEAD]:
+            if other.kind == "heading":
+                break
+            if other.index in self.by_line or other.kind == "table":
+                continue
+            specific, _, excluded = self._valid_benefits(other.content_start, other.end)
+            if excluded:
+                break
+            if specific:
+                return specific[0].label, BENEFIT_GENERIC
+        return None, BENEFIT_GENERIC
+
+    def _enclosing_spans(self, line: Line, pos: int, close_only: bool = False):
+        for parent in reversed(line.parents):
+            yield parent.content_start, parent.end
+        # the item just before this one (or before its parent), when it names a benefit in
+        # full: "- …可申领生活补助" then "- 特级人才：…"
+        for item in ([] if close_only else [line, *reversed(line.parents)]):
+            if item.kind != "list" or item.index == 0:
+                continue
+            other = self.lines[item.index - 1]
+            if other.kind == "list" and other.indent == item.indent:
+                cues = [c for c in self.benefits.within(other.content_start, other.end)
+                        if c.label != GENERIC_BENEFIT and not c.weak]
+                if cues:
+                    yield other.content_start, other.end
+                    break
+        if line.kind == "table":
+            yield from _table_context(line, pos, tiers_first=False)
+        headings = list(reversed(line.headings))
+        if headings:
+            yield headings[0].content_start, headings[0].end
+        if close_only:
+            return
+        for other in self._eligibility_lines(line):
+            yield other.content_start, other.end
+        for heading in headings[1:]:
+            yield heading.content_start, heading.end
+
+    # --- one line ---------------------------------------------------------------------------
+    def read_line(self, line: Line, amounts: list[Amount]) -> list[Found]:
+        t = self.t
+        if any(_INSTALMENT_LABEL_RE.search(t, p.content_start, p.end) for p in line.parents[-1:]):
+            return []  # the items of a 发放方式 list are instalments of an amount stated above
+        if self._total_of_previous_item(line, amounts):
+            return []
+        out: list[Found] = []
+        clauses: dict[tuple[int, int], list[Amount]] = {}
+        for amount in amounts:
+            clauses.setdefault(_clause_of(t, line, amount.start), []).append(amount)
+        for clause, clause_amounts in clauses.items():
+            if self.lex.not_stated_re.search(t, *clause):
+                continue
+            out.extend(self._read_clause(line, clause, clause_amounts))
+        return out
+
+    def _total_of_previous_item(self, line: Line, amounts: list[Amount]) -> bool:
+        """``- 每年度 5万元`` then ``- 最高 25万元``: the second item is the total, not a provision."""
+        if line.kind != "list" or line.index - 1 not in self.by_line:
+            return False
+        prev = self.lines[line.index - 1]
+        if prev.kind != "list" or prev.indent != line.indent:
+            return False
+        first = amounts[0]
+        before = self.t[line.content_start:first.start]
+        if self.tiers.within(line.content_start, first.start) or not _TOTAL_CAP_BEFORE_RE.search(before):
+            return False
+        prev_amount = self.by_line[prev.index][-1]
+        after = self.t[prev_amount.end:prev.end]
+        return _period(self.lex, self.t[prev.content_start:prev_amount.start], after) != "once"
+
+    def _read_clause(self, line: Line, clause: tuple[int, int], amounts: list[Amount]) -> list[Found]:
+        t, lex = self.t, self.lex
+        # First pass: what each amount says by itself, and which amounts are not benefits.
+        items = []  # (amount, segment start, own tier cues or None)
+        prev_end = clause[0]
+        for amount in amounts:
+            seg_start, prev_end = prev_end, amount.end
+            segment = t[seg_start:amount.start]
+            after = _PERIOD_UNIT_RE.sub("", t[amount.end:min(amount.end + 16, clause[1] + 16)], count=1)
+            if (lex.threshold_re.match(after) or _INSTALMENT_BEFORE_RE.search(segment)
+                    or lex.currency_before_re.search(segment) or lex.currency_after_re.match(after)
+                    or _excluded(lex, self.benefits, segment, seg_start, amount.start)
+                    or _RATIO_RE.match(after)):
+                items.append((amount, seg_start, None, False))
+                continue
+            items.append((amount, seg_start, self._tier_group_before(seg_start, amount.start), True))
+        kept = [(a, s, own) for a, s, own, ok in items if ok]
+        respective = _respective(kept, self.lex.generic_tiers)
+        # tiers that the clause pays with an amount of their own ("本科及以上1万元，博士3万元")
+        named = {id(a): {c.label for c in own if not c.text.endswith("+")} for a, _, own in kept if own}
+
+        out: list[Found] = []
+        prev_tiers: list[str] | None = None
+        prev_period = "once"
+        head: Amount | None = None
+        bare_followers = 0
+        for position, (amount, seg_start, own) in enumerate(kept):
+            segment = t[seg_start:amount.start]
+            after = t[amount.end:min(amount.end + 12, clause[1] + 12)]
+            schedule = bool(_SCHEDULE_RE.search(segment))
+            tier_span = (own[0].start, own[-1].end) if own else (0, 0)
+            tier_from_context = own is None
+            if amount in respective:
+                tiers = respective[amount]
+            elif own is not None:
+                tiers = self._labels(own)
+                head, bare_followers = amount, 0
+            elif _UNKNOWN_PERSON_RE.search(segment) and "其中" not in segment:
+                tiers = ["any"]  # a category the vocabulary has no tier for (新入户人才, 特聘人才)
+            elif position > 0 and prev_tiers is not None:
+                # a later amount with no tier of its own: a total cap of a recurring amount
+                # ("2万元/年，最高10万元") is not a provision; a short enumeration gap with no
+                # benefit word ("5 万、6 万、7 万") does not say whom each figure is for
+                if prev_period != "once" and _TOTAL_CAP_BEFORE_RE.search(segment):
+                    continue
+                if not schedule and _bare_gap(segment) and not self.benefits.within(seg_start, amount.start):
+                    bare_followers += 1
+                    continue
+                tiers = prev_tiers
+            else:
+                self.breadth = 0
+                tiers = self._enclosing_tiers(line, amount.start) or ["any"]
+                if amount.is_range and (self.breadth > 1 or _SPREAD_RE.search(t, *clause)):
+                    continue  # a range over several tiers or "各类人才", with no split
+            if tiers == [TITLE]:
+                prev_tiers, prev_period = tiers, "once"
+                continue
+            tiers = [x for x in tiers if x != TITLE]
+            if own is not None:
+                # a degree span leaves out the degrees this clause pays separately
+                spanned = {c.label for c in own if c.text.endswith("+")}
+                elsewhere = set().union(*(v for k, v in named.items() if k != id(amount)))
+                tiers = [x for x in tiers if not (x in spanned and x in elsewhere)] or tiers
+            if amount.is_range and (len(tiers) > 1
+                                    or own is not None and len({c.label for c in own if c.label != TITLE}) > 1):
+                continue  # a range over several tiers with no split is not a record
+            slash_tiers = None
+            if len(amount.values) > 1 and own is None and amount not in respective:
+                # "180/100/50/20/10万" with no tier beside it: only if the context names as
+                # many tiers, in order; otherwise nobody can say whose figure is whose
+                if len(tiers) != len(amount.values):
+                    continue
+                slash_tiers = tiers
+            benefit, benefit_level = self._benefit(line, clause, amount, tier_span)
+            if benefit is None:
+                continue
+            period = _period(lex, segment, after)
+            if schedule and period == "once":
+                period = "year"
+            if period == "once" and own is None and position > 0 and _bare_gap(segment):
+                period = prev_period  # "月度上限2000元/1500元": the second figure is monthly too
+            is_cap = bool(lex.cap_before_re.search(segment))
+            duration = None
+            if period != "once":
+                duration = 12 if schedule and period == "year" else None
+                if duration is None and not schedule:
+                    duration = self._duration(line, clause, amount, period)
+            group = (line.parents[-1].index if line.parents else -1, tuple(tiers), benefit)
+            for k, value in enumerate(amount.values):
+                value_tiers = [slash_tiers[k]] if slash_tiers else tiers
+                out.append(Found(amount, value, value_tiers, benefit, period, is_cap, duration, clause,
+                                  schedule=schedule, group=group, head=head,
+                                  benefit_level=benefit_level, tier_from_context=tier_from_context,
+                                  evidence=_row_evidence(line, clause)))
+            prev_tiers, prev_period = tiers, period
+            if bare_followers >= 2 and head is not None:
+                # several figures for one tier with nothing to tell them apart: none is a record
+                out = [f for f in out if f.head is not head]
+        if bare_followers >= 2 and head is not None:
+            out = [f for f in out if f.head is not head and f.amount is not head]
+        return out
+
+    def _duration(self, line: Line, clause: tuple[int, int], amount: Amount, period: str) -> int | None:
+        t, lex = self.t, self.lex
+        # a total cap after a recurring amount gives the number of periods (5万元/年，最高25万元)
+        tail = find_amounts(t, amount.end, clause[1])
+        if not tail and line.index + 1 in self.by_line:
+            nxt = self.lines[line.index + 1]
+            if nxt.kind == line.kind and nxt.indent == line.indent:
+                tail = self.by_line[nxt.index][:1]
+                if tail and (not _TOTAL_CAP_BEFORE_RE.search(t[nxt.content_start:tail[0].start])
+                             or self.tiers.within(nxt.content_start, tail[0].start)):
+                    tail = []  # the next item is another tier's figure, not this one's total
+                months = _periods(tail[0].values[0], amount.values[0], period) if tail else None
+                if months:
+                    return months
+                tail = []
+        if tail and _TOTAL_CAP_BEFORE_RE.search(t[amount.end:tail[0].start]):
+            months = _periods(tail[0].values[0], amount.values[0], period)
+            if months:
+                return months
+        # the nearest statement of a duration that belongs to this amount: not past the next
+        # tier of the clause, not before this amount's own tier
+        later = self.tiers.within(amount.end, clause[1])
+        after_end = later[0].start if later else clause[1]
+        earlier = self.tiers.within(clause[0], amount.start)
+        before_start = earlier[-1].start if earlier else clause[0]
+        # a duration stated once after the last figure of the clause holds for all of them
+        # ("本科每月1000元、硕士每月1500元，最长不超过3年")
+        last = find_amounts(t, amount.end, clause[1])
+        trailing = (last[-1].end if last else amount.end, clause[1])
+        for start, end in ((amount.end, after_end), (before_start, amount.start), trailing):
+            match = lex.duration_re.search(t, start, end)
+            if match:
+                months = duration_months(match.group("num"), match.group("unit"))
+                if months:
+                    return months
+        # later lines of the same block: "补贴期限不超过 3 年", or a 发放时长 label and its item
+        label_seen = False
+        for other in self.lines[line.index + 1: line.index + 1 + _DURATION_LOOKAHEAD]:
+            if other.kind == "heading":
+                break
+            match = lex.duration_re.search(t, other.content_start, other.end)
+            if match:
+                return duration_months(match.group("num"), match.group("unit"))
+            if label_seen:
+                bare = _BARE_DURATION_RE.match(t, other.content_start, other.end)
+                if bare:
+                    return duration_months(bare.group("num"), bare.group("unit"))
+            if other.is_label and _DURATION_LABEL_RE.search(t, other.content_start, other.end):
+                label_seen = True
+        for parent in reversed(line.parents):
+            match = lex.duration_re.search(t, parent.content_start, parent.end)
+            if match:
+                return duration_months(match.group("num"), match.group("unit"))
+        return None
+
+
+def _periods(total: float, per: float, period: str) -> int | None:
+    if per <= 0:
+        return None
+    count = total / per
+    if abs(count - round(count)) < 1e-6 and 1 < count <= 20:
+        return int(round(count)) * (12 if period == "year" else 1)
+    return None
+
+
+_ELIGIBILITY_LOOKBACK = 40  # lines
+_FOLLOWING_LOOKAHEAD = 8  # lines
+_DURATION_LOOKAHEAD = 15  # lines
+_ELIGIBILITY_RE = re.compile(r"[^:;,。\n]{0,8}?(?:对象|条件|范围)(?:包括|如下|为)?\s*:")
+_ITEM_SEPARATOR_RE = re.compile(r"[,;:。]|、")
+_ENUMERATION_RE = re.compile(r"[、;]")
+_LOAN_RE = re.compile(r"贷款|担保")
+# a range said to spread over categories: "覆盖各类人才", "不同层级", "补贴区间"
+_SPREAD_RE = re.compile(r"各类|各层次|各层级|不同层级|不同层次|分层|分档|区间|梯度")
+
+
+def _item_break(gap: str, benefit_cues: list[Cue]) -> bool:
+    """The text between two tier cues moves on to another item of a list."""
+    if ":" in gap or ";" in gap or "。" in gap:
+        return True
+    if benefit_cues and _ITEM_SEPARATOR_RE.search(gap):
+        return not re.search(r"以及|及|和|与|或", gap)
+    return False
+
+
+def _bare_gap(segment: str) -> bool:
+    """A short enumeration gap between two figures: ``、`` ``, `` ``/`` with a word or two."""
+    return len(re.sub(r"[\s*_]", "", segment)) <= 6
+
+
+def _block_starts(lines: list[Line]) -> list[int]:
+    """For each line, the first line of its list block (a label paragraph and its items)."""
+    starts, current = [], 0
+    for line in lines:
+        if line.kind == "list":
+            if not starts or lines[line.index - 1].kind not in ("list",) and not lines[line.index - 1].is_label:
+                current = line.index
+        elif line.kind == "para" and line.is_label:
+            current = line.index
+        else:
+            current = line.index
+        starts.append(current)
+    return starts
+
+
+def _respective(kept: list[tuple[Amount, int, list[Cue] | None]],
+                generic: frozenset[str]) -> dict[Amount, list[str]]:
+    """``博士、硕士、本科分别给予3000元、2000元、1000元``: k tier mentions then k amounts, in order.
+
+    A mention is one place that names tiers (``B/C/D类`` or ``本科及以上`` is one mention);
+    generic words (毕业生) do not count when the mentions name degrees. A title mention keeps
+    its place in the order and yields ``[TITLE]`` (no record).
+    """
+    out: dict[Amount, list[str]] = {}
+    i = 0
+    while i < len(kept):
+        _, _, own = kept[i]
+        j = i + 1
+        while j < len(kept) and kept[j][2] is None:
+            j += 1
+        if own is not None and j - i >= 2:
+            mentions: dict[int, list[str]] = {}
+            for cue in own:
+                mentions.setdefault(cue.start, []).append(cue.label)
+            groups = list(mentions.values())
+            specific = [g for g in groups if not set(g) <= generic]
+            groups = specific or groups
+            if len(groups) == j - i:
+                for k, labels in enumerate(groups):
+                    out[kept[i + k][0]] = list(dict.fromkeys(labels))
+        i = j
+    return out
+
+
+def _excluded(lex: Lexicon, benefits: Cues, segment: str, seg_start: int, amount_start: int) -> bool:
+    """The amount is a loan, price, salary, budget…: the last not-a-provision cue before it
+    comes after the last benefit cue. Loans (贷款, 担保) are looked for across the whole
+    segment; the other cues only in the amount's own phrase (after the last comma), so that
+    "见习补贴按最低工资的60%发放，每人每月1200元" is still a subsidy."""
+    phrase_start = segment.rfind(",") + 1
+    bad = [m for m in lex.not_provision_re.finditer(segment)
+           if m.start() >= phrase_start or _LOAN_RE.match(m.group())]
+    if not bad:
+        return False
+    cues = benefits.within(seg_start, amount_start)
+    return not cues or cues[-1].start - seg_start < bad[-1].start()
+
+
+def _period(lex: Lexicon, segment: str, after: str) -> str:
+    if lex.month_after_re.match(after):
+        return "month"
+    if lex.year_after_re.match(after):
+        return "year"
+    # a period word before the amount counts only in the same phrase ("每月最高2000元"), not
+    # across a comma ("不是月度补贴，而是15万元安家费")
+    segment = segment[segment.rfind(",") + 1:]
+    month = [m.end() for m in lex.month_before_re.finditer(segment)]
+    year = [m.end() for m in lex.year_before_re.finditer(segment)]
+    if month or year:
+        return "month" if (month[-1] if month else -1) > (year[-1] if year else -1) else "year"
+    return "once"
+
+
+def _table_context(line: Line, pos: int, tiers_first: bool) -> list[tuple[int, int]]:
+    """Cells that give context to an amount in a table row.
+
+    For a benefit the column's header comes first (``| 硕士 | … | 10 万元/人 |`` under
+    ``市级安家费``), then the row's label; for a tier, the row's label first.
+    """
+    cells = [c for c in line.cells if c[1] > c[0]]
+    header_cells = line.header.cells if line.header else []
+    column = next((i for i, c in enumerate(line.cells) if c[0] <= pos < c[1]), None)
+    own_header = [header_cells[column]] if column is not None and column < len(header_cells) else []
+    row_label = cells[:1]
+    ordered = (row_label + own_header) if tiers_first else (own_header + row_label)
+    rest = [c for c in cells if c not in ordered]
+    return ordered + rest + ([(line.header.start, line.header.end)] if line.header else [])
+
+
+def _cell_of(line: Line, pos: int) -> tuple[int, int]:
+    for cell in line.cells:
+        if cell[0] <= pos < cell[1]:
+            return cell
+    return line.content_start, line.end
+
+
+def _clause_of(t: str, line: Line, pos: int) -> tuple[int, int]:
+    lo = line.content_start
+    if line.kind == "table":
+        lo, hi = _cell_of(line, pos)
+    else:
+        hi = line.end
+    start = lo
+    for m in _CLAUSE_BREAK_RE.finditer(t, lo, pos):
+        start = m.end()
+    m = _CLAUSE_BREAK_RE.search(t, pos, hi)
+    end = m.start() if m else hi
+    return start, end
+
+
+def _row_evidence(line: Line, clause: tuple[int, int]) -> tuple[int, int] | None:
+    """In a table row, quote from the row's label to the amount's clause (``硕士 | … | 10 万元/人``)."""
+    if line.kind != "table":
+        return None
+    first = next((c for c in line.cells if c[1] > c[0] and c[0] < clause[0]), None)
+    return (first[0], clause[1]) if first else None
