@@ -151,3 +151,22 @@ def test_label_table_schema_is_checked(tmp_path):
     with pytest.raises(TalentbenchError, match="unknown fields"):
         load_labels(str(bad))
     assert load_labels().fields["doc_number"][0] == "发文字号"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "自2019年1月1日" + " \n" * 100_000 + "起",
+        "2019年1月1日" + " " * 200_000 + "至",
+        "发文字号" + "\t" * 200_000 + "x",
+        "有效期" + "\u3000" * 200_000,
+        "杭" * 200_000 + "〔",
+    ],
+)
+def test_long_whitespace_runs_do_not_make_the_patterns_backtrack(text):
+    # Before whitespace was squeezed these took minutes (quadratic backtracking of \s*).
+    import time
+
+    started = time.perf_counter()
+    extract_metadata(text)
+    assert time.perf_counter() - started < 5

@@ -159,3 +159,22 @@ def test_cli_parse_bad_input_is_one_line(tmp_path, args, message):
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [done.stderr.strip()] and message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_parsed_texts_flow_into_extract(tmp_path, shared_data):
+    # A real policy text (served as plain text) goes raw store → parse → extract, and the
+    # extractor's evidence spans index the text file that parse wrote.
+    import json
+
+    store = RawStore(tmp_path / "data" / "raw")
+    body = (shared_data / "policy_corpus" / "厦门.md").read_bytes()
+    store.record(url="https://example.gov.cn/xiamen.txt", status=200, outcome="stored",
+                 content_type="text/plain; charset=utf-8", sha256=store.put(body), city="厦门")  # fmt: skip
+    assert _run(tmp_path).ok == 1
+    path = tmp_path / _table(tmp_path).iloc[0]["text_path"]
+    done = talentbench("extract", str(path), home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    text = path.read_text(encoding="utf-8")
+    assert len(records) >= 5
+    assert all(r["doc"] == path.name and text[r["start"] : r["end"]] == r["evidence"] for r in records)

@@ -255,7 +255,7 @@ def labelled_values(text: str, labels: Labels | None = None) -> dict[str, str]:
     """
     labels = labels or load_labels()
     per_field, any_label = _label_patterns(labels)
-    head = text[:_HEAD_CHARS]
+    head = squeeze(text[:_HEAD_CHARS])
     values: dict[str, str] = {}
     for name, patterns in per_field.items():
         for pattern in patterns:
@@ -274,6 +274,20 @@ def labelled_values(text: str, labels: Labels | None = None) -> dict[str, str]:
 
 
 # --- layout heuristics ----------------------------------------------------------------------------
+
+
+_HSPACE_RUN = re.compile(r"[ \u3000\xa0\f\v\r]+")
+_TAB_RUN = re.compile(r"[ \t]*\t[ \t]*")
+_BLANK_LINES = re.compile(r"\s*\n\s*")
+
+
+def squeeze(text: str) -> str:
+    """Whitespace runs cut to one character (a tab or a newline kept as such).
+
+    Metadata needs no offsets, and long runs of spaces (PDF layout, padded cells) would make
+    the ``\\s*`` in the patterns here backtrack quadratically.
+    """
+    return _BLANK_LINES.sub("\n", _TAB_RUN.sub("\t", _HSPACE_RUN.sub(" ", text)))
 
 
 def _lines(text: str) -> list[str]:
@@ -391,6 +405,7 @@ def effective_period(
     end), ``../2024-12-31`` (end only), ``P5Y`` (a duration with no start), or ``None``.
     """
     labelled = labelled or {}
+    text = squeeze(text)
     start = parse_date(labelled.get("effective_from"))
     end = parse_date(labelled.get("effective_to"))
     years: int | None = None
@@ -478,6 +493,7 @@ def extract_metadata(
     """
     labels = labels or load_labels()
     hints = hints or {}
+    text = squeeze(text[:_HEAD_CHARS] + "\n" + text[-_TAIL_CHARS:] if len(text) > _HEAD_CHARS + _TAIL_CHARS else text)
     labelled = labelled_values(page_text if page_text is not None else text, labels)
     sig_body, sig_date = signature(text, labels.org_suffixes)
 

@@ -38,6 +38,9 @@ TOKENS: dict[str, tuple[bytes, ...]] = {
         b"<!ENTITY % p SYSTEM \"http://127.0.0.1/\">", b"xmlns:w=\"x\"", b"<?xml?>",
     ),
 }  # fmt: skip
+# Long whitespace runs: the classic trigger of quadratic regular-expression backtracking.
+for _family in TOKENS:
+    TOKENS[_family] += (b" " * 20_000, b"\t \n" * 5_000, "\u3000".encode() * 5_000)
 
 
 def _bit_flip(rng: random.Random, data: bytearray, _: Sequence[bytes], __: Sequence[bytes]) -> None:
