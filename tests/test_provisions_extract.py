@@ -303,3 +303,9 @@ def test_degree_span_leaves_out_degrees_paid_separately() -> None:
                               ("phd", "living_allowance", 30_000, "once")}
     records = extract_text("硕士及以上每月生活补贴2000元、博士每月3000元", "x.md")
     assert _keys(records) == {("master", "living_allowance", 2_000, "month"), ("phd", "living_allowance", 3_000, "month")}
+
+
+def test_a_paragraph_opening_with_a_run_in_title() -> None:
+    text = "<p>第三条 购房补贴。博士研究生给予20万元，硕士研究生给予10万元。</p><p>第四条 其他。年薪50万元以上的，另行商定。</p>"
+    assert _keys(extract_text(text, "x.html")) == {("phd", "housing_purchase", 200_000, "once"),
+                                                  ("master", "housing_purchase", 100_000, "once")}

@@ -260,9 +260,15 @@ class DocumentReader:
         clause_generic = generic_seen
         # earlier clauses of the same list item or cell ("购房补贴：博士20万；硕士10万"); in a
         # running paragraph an earlier sentence is another matter
-        if line.kind != "para":
-            scope_start = _cell_of(line, amount.start)[0] if line.kind == "table" else line.content_start
-            benefit, generic = self._benefit_near(scope_start, clause[0], clause[0], clause[0])
+        scope_start = _cell_of(line, amount.start)[0] if line.kind == "table" else line.content_start
+        scope_end = clause[0]
+        if line.kind == "para":
+            # only a run-in title opening the paragraph ("第三条 购房补贴。博士…")
+            first = _CLAUSE_BREAK_RE.search(self.t, line.content_start, clause[0])
+            short = first is not None and first.start() - line.content_start <= _RUN_IN_TITLE
+            scope_end = first.start() if short else scope_start
+        if scope_end > scope_start:
+            benefit, generic = self._benefit_near(scope_start, scope_end, scope_end, scope_end)
             generic_seen |= generic
             if benefit:
                 return benefit, BENEFIT_IN_LINE
@@ -520,6 +526,7 @@ def _periods(total: float, per: float, period: str) -> int | None:
 _ELIGIBILITY_LOOKBACK = 40  # lines
 _FOLLOWING_LOOKAHEAD = 8  # lines
 _DURATION_LOOKAHEAD = 15  # lines
+_RUN_IN_TITLE = 16  # characters: a paragraph's opening clause this short is its title
 _ELIGIBILITY_RE = re.compile(r"[^:;,。\n]{0,8}?(?:对象|条件|范围)(?:包括|如下|为)?\s*:")
 _ITEM_SEPARATOR_RE = re.compile(r"[,;:。]|、")
 _ENUMERATION_RE = re.compile(r"[、;]")
