@@ -309,3 +309,11 @@ def test_a_paragraph_opening_with_a_run_in_title() -> None:
     text = "<p>第三条 购房补贴。博士研究生给予20万元，硕士研究生给予10万元。</p><p>第四条 其他。年薪50万元以上的，另行商定。</p>"
     assert _keys(extract_text(text, "x.html")) == {("phd", "housing_purchase", 200_000, "once"),
                                                   ("master", "housing_purchase", 100_000, "once")}
+
+
+def test_a_continuing_clause_keeps_the_tier_of_the_clause_before() -> None:
+    text = "- 博士后进站给予每人每年10万元生活补贴，最多2年；出站留用的再给予30万元科研经费。"
+    records = {r["benefit"]: r for r in extract_text(text, "x.md")}
+    assert records["living_allowance"]["tier"] == "postdoc"
+    assert records["living_allowance"]["duration_months"] == 24
+    assert records["research_funding"]["tier"] == "postdoc"

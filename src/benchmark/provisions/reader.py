@@ -335,10 +335,13 @@ class DocumentReader:
         clauses: dict[tuple[int, int], list[Amount]] = {}
         for amount in amounts:
             clauses.setdefault(_clause_of(t, line, amount.start), []).append(amount)
+        carried: list[str] | None = None  # the tiers of the line's previous clause
         for clause, clause_amounts in clauses.items():
             if self.lex.not_stated_re.search(t, *clause):
                 continue
-            out.extend(self._read_clause(line, clause, clause_amounts))
+            found = self._read_clause(line, clause, clause_amounts, carried)
+            carried = found[-1].tiers if found else carried
+            out.extend(found)
         return out
 
     def _total_of_previous_item(self, line: Line, amounts: list[Amount]) -> bool:
@@ -356,7 +359,8 @@ class DocumentReader:
         after = self.t[prev_amount.end:prev.end]
         return _period(self.lex, self.t[prev.content_start:prev_amount.start], after) != "once"
 
-    def _read_clause(self, line: Line, clause: tuple[int, int], amounts: list[Amount]) -> list[Found]:
+    def _read_clause(self, line: Line, clause: tuple[int, int], amounts: list[Amount],
+                     carried: list[str] | None = None) -> list[Found]:
         t, lex = self.t, self.lex
         # First pass: what each amount says by itself, and which amounts are not benefits.
         items = []  # (amount, segment start, own tier cues or None)
@@ -395,6 +399,8 @@ class DocumentReader:
                 head, bare_followers = amount, 0
             elif _UNKNOWN_PERSON_RE.search(segment) and "其中" not in segment:
                 tiers = ["any"]  # a category the vocabulary has no tier for (新入户人才, 特聘人才)
+            elif position == 0 and carried and _CONTINUATION_RE.search(segment):
+                tiers = carried  # "…；出站留用的再给予30万元": the same people as the clause before
             elif position > 0 and prev_tiers is not None:
                 # a later amount with no tier of its own: a total cap of a recurring amount
                 # ("2万元/年，最高10万元") is not a provision; a short enumeration gap with no
@@ -526,6 +532,7 @@ def _periods(total: float, per: float, period: str) -> int | None:
 _ELIGIBILITY_LOOKBACK = 40  # lines
 _FOLLOWING_LOOKAHEAD = 8  # lines
 _DURATION_LOOKAHEAD = 15  # lines
+_CONTINUATION_RE = re.compile(r"再(?:给予|发放|奖励|补贴|资助)|另(?:行)?给予|还可(?:享受|申请|获得)|同时给予|其中")
 _RUN_IN_TITLE = 16  # characters: a paragraph's opening clause this short is its title
 _ELIGIBILITY_RE = re.compile(r"[^:;,。\n]{0,8}?(?:对象|条件|范围)(?:包括|如下|为)?\s*:")
 _ITEM_SEPARATOR_RE = re.compile(r"[,;:。]|、")
