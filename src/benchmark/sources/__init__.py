@@ -11,6 +11,7 @@ Modules, each small and testable on its own:
 - ``fetcher``   one GET: retries with jittered backoff, Retry-After, hop-by-hop redirect checks,
                 conditional headers, streaming size cap, total-time cap
 - ``engine``    the crawl loop: per-host queues and workers, manifest rows for every outcome
+- ``summary``   counts by outcome and reason for the CLI
 
 Engine choice: an httpx + asyncio fetcher, not Scrapy
 -----------------------------------------------------
@@ -25,7 +26,7 @@ Engine choice: an httpx + asyncio fetcher, not Scrapy
   *decoded* stream, so gzip bombs stop at the cap), per-request timeouts, connection pooling,
   HTTP/2 if wanted, and a pluggable transport for tests. robots.txt is parsed by protego, the
   same parser Scrapy uses.
-* Cost: we write our own scheduler (about 150 lines in ``engine``). Scrapy's AutoThrottle and
+* Cost: we write our own scheduler (the per-host queues in ``engine``, ~100 lines). Scrapy's AutoThrottle and
   its broad-crawl tuning we replace with fixed per-host intervals from configuration, which is
   what government portals ask of us anyway.
 

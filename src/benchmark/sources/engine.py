@@ -14,7 +14,7 @@ import concurrent.futures
 import random
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,6 +29,7 @@ from benchmark.sources.ratelimit import HostLimiter
 from benchmark.sources.registry import EntryPoint, allowed_hosts
 from benchmark.sources.robots import ROBOTS_MAX_BYTES, RobotsRules
 from benchmark.sources.settings import CrawlSettings
+from benchmark.sources.summary import CrawlSummary
 from benchmark.sources.urls import host_key, origin
 
 _FLUSH_EVERY = 200  # manifest rows buffered before one transaction writes them
@@ -47,48 +48,6 @@ class CrawlItem:
     list_pages: int = 0  # pagination pages walked to reach this listing
 
 
-@dataclass
-class CrawlSummary:
-    """What a crawl did, for the CLI summary and for tests."""
-
-    run_id: str
-    outcomes: collections.Counter = field(default_factory=collections.Counter)
-    failed: collections.Counter = field(default_factory=collections.Counter)
-    skipped: collections.Counter = field(default_factory=collections.Counter)
-    blocked: collections.Counter = field(default_factory=collections.Counter)
-    wire_bytes: int = 0
-    new_bytes: int = 0
-    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    seconds: float = 0.0
-
-    def add(self, row: dict[str, Any]) -> None:
-        outcome = row["outcome"]
-        self.outcomes[outcome] += 1
-        reason = row.get("reason") or "-"
-        if outcome == "failed":
-            self.failed[reason] += 1
-        elif outcome == "skipped":
-            self.skipped[reason] += 1
-        elif outcome == "blocked_robots":
-            self.blocked[reason] += 1
-        self.wire_bytes += int(row.get("wire_bytes") or 0)
-
-    def lines(self) -> list[str]:
-        o = self.outcomes
-        fetched = o["stored"] + o["unchanged"]
-        lines = [
-            f"crawl {self.run_id} in {self.seconds:.1f} s: fetched {fetched} "
-            f"({o['stored']} new or changed, {o['unchanged']} unchanged), {o['failed']} failed, "
-            f"{o['blocked_robots']} blocked by robots.txt, {o['skipped']} skipped",
-            f"transferred {self.wire_bytes:,} bytes; {self.new_bytes:,} bytes of new content stored",
-        ]
-        for title, counter in (("failed", self.failed), ("blocked", self.blocked), ("skipped", self.skipped)):
-            if counter:
-                detail = ", ".join(f"{reason} {n}" for reason, n in counter.most_common())
-                lines.append(f"  {title}: {detail}")
-        return lines
-
-
 ProgressCallback = Callable[[int, int, str], None]  # (done, discovered, url)
 
 
@@ -96,7 +55,8 @@ class Crawler:
     """Crawl registry entry points into a :class:`RawStore`.
 
     Parameters are data, the work happens in :meth:`run`: the same crawler object can be
-    run again for an incremental crawl (conditional GETs against what the store holds).
+    run again for an incremental crawl (conditional GETs against what the store holds),
+    one run at a time.
 
     ``max_age`` skips (without any request) URLs fetched successfully more recently than
     that, which is how an interrupted crawl resumes cheaply; ``None`` revalidates everything.
