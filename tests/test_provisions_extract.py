@@ -102,6 +102,9 @@ def test_instalments_of_a_total_are_one_record() -> None:
         "保利人才住房市场租赁价格为 11.78 元/平方米/月",
         "10万元及以下一次性发放",
         "本科 1 万元的发放方式是否有属地差异？",
+        "2023年全市共发放人才补贴1.2亿元，惠及3万人",
+        "人才公寓月租金1500元",
+        "月薪不低于8000元的技能人才可申请",
     ],
 )
 def test_loans_thresholds_prices_and_questions_are_not_provisions(text: str) -> None:

@@ -33,7 +33,7 @@ _REQUIRED_KEYS = {
     "degree_ladder": list, "degree_span_suffix": str, "benefits": list,
     "generic_benefit_patterns": list, "not_provision_patterns": list, "threshold_suffix": str,
     "period": dict, "cap_before": str, "duration": str, "not_stated_patterns": list,
-    "foreign_currency": str, "segmentation_checked": list,
+    "foreign_currency": str, "segmentation_checked": list, "aggregate_patterns": list,
 }
 
 
@@ -49,6 +49,7 @@ class Lexicon:
     weak_benefit_groups: frozenset[str]  # groups of cues that name only a topic (租房, 购房)
     not_provision_re: re.Pattern[str]
     not_stated_re: re.Pattern[str]
+    aggregate_re: re.Pattern[str]
     currency_before_re: re.Pattern[str]
     currency_after_re: re.Pattern[str]
     threshold_re: re.Pattern[str]
@@ -205,6 +206,7 @@ def load_lexicon(path: Path | str | None = None) -> Lexicon:
         benefit_group=benefit_group,
         weak_benefit_groups=weak_groups,
         not_provision_re=_compile("|".join(f"(?:{p})" for p in data["not_provision_patterns"]), path),
+        aggregate_re=_compile("|".join(f"(?:{p})" for p in data["aggregate_patterns"]), path),
         not_stated_re=_compile("|".join(f"(?:{p})" for p in data["not_stated_patterns"]), path),
         currency_before_re=_compile(f"(?:{data['foreign_currency']})\\s*$", path),
         currency_after_re=_compile(f"\\s*(?:{data['foreign_currency']})", path),

@@ -132,7 +132,9 @@ class DocumentReader:
         group = [cues[-1]]
         for cue in reversed(cues[:-1]):
             gap_start, gap_end = cue.end, group[-1].start
-            if gap_end > gap_start and _item_break(self.t[gap_start:gap_end], self.benefits.within(gap_start, gap_end)):
+            later_generic = group[-1].label in self.lex.generic_tiers
+            if gap_end > gap_start and _item_break(self.t[gap_start:gap_end], self.benefits.within(gap_start, gap_end),
+                                                   later_generic):
                 break
             group.append(cue)
         group.reverse()
@@ -371,6 +373,7 @@ class DocumentReader:
             after = _PERIOD_UNIT_RE.sub("", t[amount.end:min(amount.end + 16, clause[1] + 16)], count=1)
             if (lex.threshold_re.match(after) or _INSTALMENT_BEFORE_RE.search(segment)
                     or lex.currency_before_re.search(segment) or lex.currency_after_re.match(after)
+                    or lex.aggregate_re.search(segment)
                     or _excluded(lex, self.benefits, segment, seg_start, amount.start)
                     or _RATIO_RE.match(after)):
                 items.append((amount, seg_start, None, False))
@@ -533,6 +536,7 @@ _ELIGIBILITY_LOOKBACK = 40  # lines
 _FOLLOWING_LOOKAHEAD = 8  # lines
 _DURATION_LOOKAHEAD = 15  # lines
 _CONTINUATION_RE = re.compile(r"再(?:给予|发放|奖励|补贴|资助)|另(?:行)?给予|还可(?:享受|申请|获得)|同时给予|其中")
+_TIER_LIST_GAP = 6  # characters between two tiers of one list ("全日制", "普通高校")
 _RUN_IN_TITLE = 16  # characters: a paragraph's opening clause this short is its title
 _ELIGIBILITY_RE = re.compile(r"[^:;,。\n]{0,8}?(?:对象|条件|范围)(?:包括|如下|为)?\s*:")
 _ITEM_SEPARATOR_RE = re.compile(r"[,;:。]|、")
@@ -542,12 +546,14 @@ _LOAN_RE = re.compile(r"贷款|担保")
 _SPREAD_RE = re.compile(r"各类|各层次|各层级|不同层级|不同层次|分层|分档|区间|梯度")
 
 
-def _item_break(gap: str, benefit_cues: list[Cue]) -> bool:
+def _item_break(gap: str, benefit_cues: list[Cue], later_generic: bool = False) -> bool:
     """The text between two tier cues moves on to another item of a list."""
     if ":" in gap or ";" in gap or "。" in gap:
         return True
-    if benefit_cues and _ITEM_SEPARATOR_RE.search(gap):
-        return not re.search(r"以及|及|和|与|或", gap)
+    if _ITEM_SEPARATOR_RE.search(gap) and not re.search(r"以及|及|和|与|或", gap):
+        # "硕士、高级技师" is one list of tiers; "博士人才公寓一年零租金、领军人才" is two items
+        words = re.sub(r"[\s,;:、。*_]", "", gap)
+        return bool(benefit_cues) or (len(words) > _TIER_LIST_GAP and not later_generic)
     return False
 
 
