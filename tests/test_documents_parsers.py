@@ -254,3 +254,29 @@ def test_images_empty_and_oversized_bodies_get_reasons(monkeypatch):
 
     monkeypatch.setattr(convert, "MAX_BODY_BYTES", 100)
     assert parse_bytes(b"a" * 101, "text/plain", "https://a.cn/").reason.startswith("too-large:")
+
+
+def test_zip_needing_an_unsupported_zip_version_is_a_recorded_failure():
+    # Found by the fuzzer: zipfile raises NotImplementedError("zip file version 8.4").
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("word/document.xml", b"<w:document/>")
+    body = bytearray(buffer.getvalue())
+    central = body.rfind(b"PK\x01\x02")
+    body[central + 6] = 84  # "version needed to extract" of the central directory entry: 8.4
+    doc = parse_bytes(bytes(body), None, "https://a.cn/x.docx")
+    assert doc.status == "failed" and doc.reason.startswith("zip-unsupported: zip file version 8.4")
+
+
+def test_pdf_reader_that_loops_is_cut_by_the_time_budget(monkeypatch, tmp_path):
+    # pdftotext looping on a damaged file (found by the fuzzer) costs the budget, not forever.
+    fake = tmp_path / "pdftotext"
+    fake.write_text("#!/bin/sh\nexec /bin/sleep 30\n", encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    started = time.perf_counter()
+    doc = parse_bytes(b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n", "application/pdf", "https://a.cn/x.pdf",
+                      time_budget=1.0)  # fmt: skip
+    assert time.perf_counter() - started < 10
+    assert doc.status == "failed" and doc.reason.startswith("pdf-timeout: ")
+    assert "pdftotext ran over 1.0 s" in doc.reason

@@ -24,22 +24,27 @@ FETCHES = [
     # the same body under a second URL of the same city: one document
     ("fuzhou_gbk_undeclared.html", "text/html", "福州", "https://www.fuzhou.gov.cn/mirror.htm"),
 ]  # fmt: skip
+# Navigation the crawler went through: not documents (unless --all-pages).
+NAVIGATION = [
+    ("huangpu_gb18030_declared.html", "text/html", "广州", "https://www.gz.gov.cn/gfxwj/", "list"),
+    ("policy_feed.xml", "text/plain", "广州", "https://www.gz.gov.cn/robots.txt", "robots"),
+]
 
 
 def _fill(store: RawStore, fetches=FETCHES) -> None:
     rows = []
-    for name, content_type, city, url in fetches:
+    for name, content_type, city, url, *role in fetches:
         body = (FIXTURES / name).read_bytes()
         rows.append(dict(url=url, final_url=url, status=200, outcome="stored", content_type=content_type,
-                         sha256=store.put(body), size=len(body), city=city, role="article",
-                         anchor_text=None))  # fmt: skip
+                         sha256=store.put(body), size=len(body), city=city,
+                         role=role[0] if role else "article", anchor_text=None))  # fmt: skip
     store.record_many(rows)
 
 
 @pytest.fixture
 def home(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", "/usr/bin:/bin")  # no LibreOffice, whatever the machine has
-    _fill(RawStore(tmp_path / "data" / "raw"))
+    _fill(RawStore(tmp_path / "data" / "raw"), FETCHES + NAVIGATION)
     return tmp_path
 
 
@@ -102,6 +107,14 @@ def test_lost_text_file_and_new_version_are_parsed_again(home):
     page = table[table["url"] == FETCHES[0][3]]
     assert len(page) == 1
     assert page.iloc[0]["doc_id"] == sha256_hex((FIXTURES / "shanghai_gbk_undeclared.html").read_bytes())
+
+
+def test_navigation_pages_only_with_all_pages(home):
+    assert _run(home).parsed == 6
+    assert "广州" not in set(_table(home)["city"])
+    everything = _run(home, all_pages=True)  # the list page; robots.txt is never a document
+    assert (everything.parsed, everything.unchanged) == (1, 6)
+    assert _table(home).query("city == '广州'")["url"].tolist() == ["https://www.gz.gov.cn/gfxwj/"]
 
 
 def test_cities_filter_and_limit_resume_where_they_stopped(home):

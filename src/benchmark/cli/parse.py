@@ -24,11 +24,13 @@ def _split_cities(values: tuple[str, ...]) -> list[str]:
 @click.option("--timeout", type=float, default=60.0, show_default=True, metavar="SECONDS",
               help="Give up on one body after this long (the parser process is killed).")
 @click.option("--limit", type=int, default=None, metavar="N", help="Parse at most N bodies this run.")
+@click.option("--all-pages", is_flag=True,
+              help="Also parse entry, section and list pages (default: articles and attachments).")
 @click.option("--site-xpaths", "site_xpaths", type=click.Path(dir_okay=False, path_type=Path),
               help="Per-site XPath override YAML (default: the packaged site_xpaths.yaml).")
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Show a progress bar on stderr.")
-def parse_command(cities, raw_dir, force, timeout, limit, site_xpaths, progress) -> None:
+def parse_command(cities, raw_dir, force, timeout, limit, all_pages, site_xpaths, progress) -> None:
     """Turn crawled pages and attachments into clean texts with their metadata.
 
     Reads the newest stored body of every URL in the raw store; writes each text to
@@ -61,7 +63,7 @@ def parse_command(cities, raw_dir, force, timeout, limit, site_xpaths, progress)
     store = RawStore(raw_dir.resolve() if raw_dir else root / "data" / "raw")
     stage = DocumentStage(
         force=force, cities=_split_cities(cities), timeout=timeout, limit=limit,
-        site_table_path=site_table_path,
+        all_pages=all_pages, site_table_path=site_table_path,
     )  # fmt: skip
     console = Console(stderr=True)
     bar = Progress(

@@ -144,8 +144,12 @@ def extract(
     *,
     site_table: SiteTable | None = None,
     soffice: str | None = None,
+    time_budget: float | None = None,
 ) -> Extracted:
-    """The text of a body by its format. Raises :class:`ParseFailure`."""
+    """The text of a body by its format. Raises :class:`ParseFailure`.
+
+    ``time_budget`` bounds the external programs (pdftotext, LibreOffice) in seconds.
+    """
     if len(body) > MAX_BODY_BYTES:
         raise ParseFailure("too-large", f"{len(body):,} bytes (limit {MAX_BODY_BYTES:,})")
     if not body.strip():
@@ -156,13 +160,13 @@ def extract(
     if kind == "html":
         return parse_html(body, content_type, url, site_table=site_table)
     if kind == "pdf":
-        return parse_pdf(body)
+        return parse_pdf(body, time_budget=time_budget)
     if kind == "docx":
         return parse_docx(body)
     if kind == "xlsx":
         return parse_xlsx(body)
     if kind in {"doc", "wps", "xls"}:
-        return parse_legacy_office(body, kind, soffice=soffice)
+        return parse_legacy_office(body, kind, soffice=soffice, time_budget=time_budget)
     if kind == "xml":
         return _parse_xml(body)
     if kind == "txt":
@@ -186,17 +190,21 @@ def parse_bytes(
     labels: Labels | None = None,
     soffice: str | None = None,
     link_text: str | None = None,
+    time_budget: float | None = None,
 ) -> Document:
     """Parse one raw body into a :class:`Document`. Never raises (see the module docstring).
 
     ``link_text`` is the text of the link the crawler followed to this body; for an attachment
-    (a PDF or DOCX linked from an article) it is often the document's title.
+    (a PDF or DOCX linked from an article) it is often the document's title. ``time_budget``
+    bounds the external programs (see :func:`extract`).
     """
     doc_id = body_id(body)
     kind: SourceType = "unknown"
     try:
         kind = detect_type(body, content_type, url)
-        extracted = extract(body, content_type, url, site_table=site_table, soffice=soffice)
+        extracted = extract(
+            body, content_type, url, site_table=site_table, soffice=soffice, time_budget=time_budget
+        )
         text = _clean_text(extracted.text)
         if not text:
             raise ParseFailure(f"{extracted.source_type}-no-text")

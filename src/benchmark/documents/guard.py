@@ -33,6 +33,7 @@ DEFAULT_TIMEOUT = 60.0
 DEFAULT_MEMORY_MB = 3072
 # Starting a worker imports lxml, trafilatura, pdfium...; that is not the input's fault.
 STARTUP_TIMEOUT = 120.0
+BUDGET_SHARE = 0.7
 _HEADER = struct.Struct("!Q")
 
 
@@ -86,6 +87,7 @@ def worker_main(config: dict[str, Any]) -> None:
         document = parse_bytes(
             body, content_type, url, city=city, site_table=site_table, labels=labels,
             soffice=config.get("soffice"), link_text=link_text,
+            time_budget=config.get("time_budget"),
         )  # fmt: skip
         _write_frame(channel_out, document)
 
@@ -117,6 +119,9 @@ class GuardedParser:
 
     def _start(self) -> None:
         config = {
+            # External programs get most of the time limit, so a converter that loops is
+            # reported by the parser with its own reason before the worker has to be killed.
+            "time_budget": self.timeout * BUDGET_SHARE,
             "memory_mb": self.memory_mb,
             "site_table_path": self.site_table_path,
             "labels_path": self.labels_path,

@@ -44,6 +44,8 @@ def check_zip(body: bytes) -> zipfile.ZipFile:
         entries = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
         raise ParseFailure("zip-corrupt", str(exc)[:200]) from None
+    except NotImplementedError as exc:  # "zip file version 8.4": a feature zipfile lacks
+        raise ParseFailure("zip-unsupported", str(exc)[:200]) from None
     if len(entries) > MAX_ENTRIES:
         raise ParseFailure("zip-bomb", f"{len(entries)} entries (limit {MAX_ENTRIES})")
     total = sum(entry.file_size for entry in entries)
@@ -213,7 +215,7 @@ def convert_with_libreoffice(
         try:
             done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
-            raise ParseFailure("libreoffice-timeout", f"over {timeout:.0f} s") from None
+            raise ParseFailure("libreoffice-timeout", f"over {timeout:.1f} s") from None
         except OSError as exc:
             raise ParseFailure("libreoffice-failed", str(exc)[:200]) from None
         outputs = sorted((folder / "out").glob("input.*"))
@@ -227,7 +229,10 @@ def convert_with_libreoffice(
     return text
 
 
-def parse_legacy_office(body: bytes, source_type: str, *, soffice: str | None = None) -> Extracted:
+def parse_legacy_office(
+    body: bytes, source_type: str, *, soffice: str | None = None, time_budget: float | None = None
+) -> Extracted:
     """DOC / WPS / XLS through LibreOffice (see :func:`convert_with_libreoffice`)."""
-    text = convert_with_libreoffice(body, source_type, soffice=soffice)
+    timeout = min(LIBREOFFICE_TIMEOUT, time_budget) if time_budget else LIBREOFFICE_TIMEOUT
+    text = convert_with_libreoffice(body, source_type, soffice=soffice, timeout=timeout)
     return Extracted(text=text, source_type=source_type, parser="libreoffice")  # type: ignore[arg-type]

@@ -32,6 +32,9 @@ from benchmark.errors import TalentbenchError
 from benchmark.store import atomic_write_bytes, write_tables
 
 TABLE = "documents"
+#: Crawl roles whose bodies are documents; entry, section and list pages are navigation and
+#: robots.txt is not a document. A fetch without a role is kept.
+DOCUMENT_ROLES = ("article", "attachment")
 TEXT_DIR = Path("data") / "interim" / "documents"
 UNKNOWN_CITY = "_unknown"
 
@@ -92,11 +95,18 @@ def _clean(value: Any) -> Any:
     return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
 
 
-def current_bodies(latest: pd.DataFrame, cities: Iterable[str] | None = None) -> pd.DataFrame:
-    """One row per (body, city) among the newest stored fetches, first URL kept."""
+def current_bodies(
+    latest: pd.DataFrame, cities: Iterable[str] | None = None, *, all_pages: bool = False
+) -> pd.DataFrame:
+    """One row per (body, city) among the newest stored fetches, first URL kept.
+
+    Only document pages (crawl role article or attachment, or no role) unless ``all_pages``.
+    """
     if latest.empty:
         return latest.assign(city_key=pd.Series(dtype=str))
     frame = latest[latest["sha256"].notna()].copy()
+    if not all_pages and "role" in frame:
+        frame = frame[frame["role"].isna() | frame["role"].isin(DOCUMENT_ROLES)]
     frame["city_key"] = frame["city"].map(city_folder)
     wanted = list(cities or [])
     if wanted:
@@ -178,10 +188,12 @@ class DocumentStage:
         memory_mb: int = DEFAULT_MEMORY_MB,
         checkpoint_every: int = 50,
         limit: int | None = None,
+        all_pages: bool = False,
         site_table_path: str | None = None,
         labels_path: str | None = None,
     ) -> None:
         self.force = force
+        self.all_pages = all_pages
         self.cities = list(cities or [])
         self.timeout = timeout
         self.memory_mb = memory_mb
@@ -206,7 +218,8 @@ class DocumentStage:
             raise TalentbenchError(f"no raw store at {store.root}; run `talentbench crawl` first")
         processed = root / "data" / "processed"
         existing = _read_existing(processed, tolerate_damage=self.force)
-        bodies = current_bodies(store.latest(), self.cities)
+        latest = store.latest()
+        bodies = current_bodies(latest, self.cities, all_pages=self.all_pages)
         pending = select_pending(
             bodies, existing, root=root, force=self.force, libreoffice=find_soffice() is not None
         )
@@ -216,7 +229,7 @@ class DocumentStage:
         if on_start:
             on_start(len(pending))
         rows: list[dict[str, Any]] = []
-        all_bodies = current_bodies(store.latest()) if self.cities else bodies
+        all_bodies = current_bodies(latest, all_pages=self.all_pages) if self.cities else bodies
 
         def checkpoint() -> None:
             write_tables({TABLE: merge_tables(existing, rows, all_bodies)}, processed)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import time
 
 import pypdfium2 as pdfium
 
@@ -74,21 +75,30 @@ def _pdfium_text(body: bytes) -> tuple[str, dict[str, str]]:
         document.close()
 
 
-def _pdftotext(body: bytes) -> str:
-    """Text via poppler's pdftotext, fed on stdin. Raises :class:`ParseFailure` when it cannot run."""
+def _pdftotext(body: bytes, deadline: float | None = None) -> str:
+    """Text via poppler's pdftotext, fed on stdin. Raises :class:`ParseFailure` when it cannot run.
+
+    It gets :data:`PDFTOTEXT_TIMEOUT` seconds, or less if ``deadline`` (a ``time.monotonic``
+    value) comes sooner: some damaged files send poppler into a loop.
+    """
     exe = shutil.which("pdftotext")
     if exe is None:
         raise ParseFailure("pdf-unreadable", "pdftotext (poppler-utils) is not installed")
+    timeout = PDFTOTEXT_TIMEOUT
+    if deadline is not None:
+        timeout = min(timeout, deadline - time.monotonic())
+    if timeout < 0.05:
+        raise ParseFailure("pdf-timeout", "no time left for pdftotext")
     try:
         done = subprocess.run(
             [exe, "-q", "-enc", "UTF-8", "-l", str(MAX_PAGES), "-", "-"],
             input=body,
             capture_output=True,
-            timeout=PDFTOTEXT_TIMEOUT,
+            timeout=timeout,
             check=False,
         )
     except subprocess.TimeoutExpired:
-        raise ParseFailure("pdf-timeout", f"pdftotext ran over {PDFTOTEXT_TIMEOUT:.0f} s") from None
+        raise ParseFailure("pdf-timeout", f"pdftotext ran over {timeout:.1f} s") from None
     text = done.stdout.decode("utf-8", errors="replace").replace("\f", "\n\n")
     if done.returncode != 0 and not text.strip():
         raise ParseFailure("pdf-unreadable", f"pdftotext exit {done.returncode}")
@@ -116,7 +126,7 @@ def rebuild_trailer(body: bytes) -> bytes | None:
     return body + b"\nendstream\nendobj\ntrailer\n<< /Root " + number + b" " + generation + b" R >>\n%%EOF\n"
 
 
-def _read(body: bytes) -> tuple[list[tuple[str, str]], dict[str, str], list[str]]:
+def _read(body: bytes, deadline: float | None) -> tuple[list[tuple[str, str]], dict[str, str], list[str]]:
     """Text from pdfium and, when pdfium fails or reads garbage, from pdftotext."""
     attempts: list[str] = []
     info: dict[str, str] = {}
@@ -128,7 +138,7 @@ def _read(body: bytes) -> tuple[list[tuple[str, str]], dict[str, str], list[str]
         attempts.append(f"pypdfium2: {exc}")
     if not candidates or not candidates[0][1].strip() or garbage_ratio(candidates[0][1]) > GARBAGE_THRESHOLD:
         try:
-            candidates.append(("pdftotext", _pdftotext(body)))
+            candidates.append(("pdftotext", _pdftotext(body, deadline)))
         except ParseFailure as exc:
             attempts.append(str(exc))
     return candidates, info, attempts
@@ -139,16 +149,21 @@ def _readable(candidates: list[tuple[str, str]]) -> tuple[str, str] | None:
     return max(good, key=lambda item: len(item[1])) if good else None
 
 
-def parse_pdf(body: bytes) -> Extracted:
-    """Text of a PDF, with its Title as a hint. Raises :class:`ParseFailure`."""
+def parse_pdf(body: bytes, *, time_budget: float | None = None) -> Extracted:
+    """Text of a PDF, with its Title as a hint. Raises :class:`ParseFailure`.
+
+    ``time_budget`` (seconds) bounds the external reader, so a file poppler loops on becomes a
+    ``pdf-timeout`` failure of this parser rather than a timeout of the whole worker.
+    """
     if b"%PDF-" not in body[:1024]:
         raise ParseFailure("pdf-unreadable", "no %PDF- header")
-    candidates, info, attempts = _read(body)
+    deadline = time.monotonic() + time_budget if time_budget else None
+    candidates, info, attempts = _read(body, deadline)
     best, note = _readable(candidates), ""
     if best is None:
         repaired = rebuild_trailer(body)
         if repaired is not None:
-            fixed, fixed_info, _ = _read(repaired)
+            fixed, fixed_info, _ = _read(repaired, deadline)
             best = _readable(fixed)
             if best is not None:
                 info = fixed_info or info
@@ -166,4 +181,5 @@ def parse_pdf(body: bytes) -> Extracted:
         )
     if candidates:
         raise ParseFailure("pdf-no-text", "no text layer (a scan? needs OCR)")
-    raise ParseFailure("pdf-unreadable", "; ".join(attempts)[:300])
+    category = "pdf-timeout" if any("pdf-timeout" in attempt for attempt in attempts) else "pdf-unreadable"
+    raise ParseFailure(category, "; ".join(attempts)[:300])
