@@ -320,3 +320,8 @@ def test_a_continuing_clause_keeps_the_tier_of_the_clause_before() -> None:
     assert records["living_allowance"]["tier"] == "postdoc"
     assert records["living_allowance"]["duration_months"] == 24
     assert records["research_funding"]["tier"] == "postdoc"
+
+
+@pytest.mark.parametrize("text", ["A类人才（国家级领军人才）：安家补贴200万元", "顶尖人才（A类）给予安家补贴200万元"])
+def test_a_class_letter_glossed_with_a_descriptive_tier_is_the_class(text: str) -> None:
+    assert {r["tier"] for r in extract_text(text, "x.md")} == {"class_A"}

@@ -63,7 +63,29 @@ def find_tier_cues(t: str, lex: Lexicon) -> list[Cue]:
                 for higher in lex.degree_ladder[lex.degree_ladder.index(label) + 1:]:
                     cues.append(Cue(m.start(), span.end(), higher, m.group() + "+"))
     cues.sort(key=lambda c: (c.start, c.end))
-    return cues
+    return _drop_described_classes(t, cues)
+
+
+_GLOSS_RE = re.compile(r"(?:人才)?\s*\(\s*(?:[^()]{0,6}?)$")
+_DESCRIPTIVE_TIERS = {"top", "leading", "high_level"}
+
+
+def _drop_described_classes(t: str, cues: list[Cue]) -> list[Cue]:
+    """``A类人才（国家级领军人才）``: the class letter is the tier, the gloss only describes it
+    (the contract reads top/leading only "when not written as a class letter")."""
+    drop: set[int] = set()
+    for i in range(len(cues) - 1):
+        a, b = cues[i], cues[i + 1]
+        if b.start < a.end:
+            continue
+        gap = t[a.end:b.start]
+        if not _GLOSS_RE.fullmatch(gap):
+            continue
+        if a.label.startswith("class_") and b.label in _DESCRIPTIVE_TIERS:
+            drop.add(i + 1)
+        elif b.label.startswith("class_") and a.label in _DESCRIPTIVE_TIERS:
+            drop.add(i)
+    return [c for i, c in enumerate(cues) if i not in drop] if drop else cues
 
 
 def find_benefit_cues(t: str, lex: Lexicon) -> list[Cue]:
