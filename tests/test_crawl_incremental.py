@@ -3,9 +3,14 @@ crawls resume."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
 from datetime import timedelta
 
 import pytest
+import yaml
 from fixtures.sites.harness import fast_settings, manifest_by_path, write_registry
 from fixtures.sites.portal import build_portal, html, page
 from fixtures.sites.server import FixtureServer
@@ -67,9 +72,15 @@ def test_page_without_validators_is_recognised_by_its_hash(portal):
     assert _objects(store) == objects
 
 
+def _object_stats(store: RawStore) -> dict:
+    return {p: (p.stat().st_ino, p.stat().st_mtime_ns, p.stat().st_size) for p in _objects(store)}
+
+
 def test_a_changed_page_is_stored_again_and_old_body_kept(portal):
     site, server, entries, store = portal
     Crawler(store, fast_settings()).run(entries)
+    objects_before = _object_stats(store)
+    manifest_before = store.manifest()
     path = "/xxgk/zcwj/art/t20240401_1006.html"
     old_sha = store.latest().set_index("url").loc[server.base_url + path, "sha256"]
     server.routes[path] = html(page("人才绿卡实施办法（修订）", "<p>修订。</p>"), "gbk")
@@ -81,20 +92,36 @@ def test_a_changed_page_is_stored_again_and_old_body_kept(portal):
     assert store.read(old_sha)  # the old snapshot is still there
     manifest = manifest_by_path(store, server.base_url)
     assert list(manifest.loc[manifest["path"] == path, "outcome"]) == ["stored", "stored"]
+    # nothing stored earlier was overwritten or deleted: objects untouched, manifest appended to
+    objects_after = _object_stats(store)
+    assert {p: objects_after.get(p) for p in objects_before} == objects_before
+    assert len(objects_after) == len(objects_before) + 1
+    earlier = manifest.drop(columns="path").head(len(manifest_before))
+    assert earlier.equals(manifest_before)
 
 
-def test_interrupted_crawl_resumes_without_refetching(portal):
+def test_ctrl_c_keeps_what_was_fetched_and_a_rerun_resumes(portal, tmp_path):
+    """A real SIGINT to a running `talentbench crawl`: rows fetched so far are written on the
+    way out, and a rerun with --max-age picks up where it stopped without refetching."""
     site, server, entries, store = portal
-
-    def interrupt_after_ten(done: int, total: int, url: str) -> None:
-        if done == 10:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        Crawler(store, fast_settings(), progress=interrupt_after_ten).run(entries)
+    settings = tmp_path / "slow.yaml"
+    settings.write_text(yaml.safe_dump({"defaults": {
+        "host_interval_seconds": 0.15, "read_timeout_seconds": 2, "max_retries": 0}}))
+    registry = write_registry(tmp_path / "again.csv", [("测试市", "hrss", server.base_url + "/")])
+    command = [sys.executable, "-m", "benchmark", "crawl", "--registry", str(registry),
+               "--raw-dir", str(store.root), "--settings", str(settings), "--no-progress"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while len(server.hits) < 8 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert err.strip().splitlines()[-1] in ("talentbench: aborted", "talentbench: interrupted")
+    assert "Traceback" not in err
     before = store.manifest()
-    assert 5 <= (before["outcome"] == "stored").sum() < len(site.stored)  # rows written so far survive
     fetched_before = set(before.loc[before["outcome"] == "stored", "url"])
+    assert 5 <= len(fetched_before) < len(site.stored)  # rows fetched so far survived
     server.reset_log()
 
     Crawler(store, fast_settings(), max_age=timedelta(hours=1)).run(entries)
