@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+
+import pytest
 from fixtures.sites.harness import fast_settings, manifest_by_path, write_registry
 from fixtures.sites.server import FixtureServer, Route
 
@@ -64,3 +68,34 @@ def test_redirect_without_location_and_to_a_non_http_scheme(tmp_path):
     assert manifest.loc["/nowhere.html", "reason"] == "bad_redirect"
     assert manifest.loc["/ftp.html", "reason"] == "bad_redirect"
     assert summary.failed["bad_redirect"] == 2
+
+
+@pytest.fixture
+def self_signed(tmp_path):
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl command not available to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return str(cert), str(key)
+
+
+def test_broken_certificate_is_a_tls_error_unless_the_host_opts_out(tmp_path, self_signed):
+    routes = {"/": entry_with({"人才政策": "/a.html"}), "/a.html": Route(body=b"<html>ok</html>")}
+    (tmp_path / "strict").mkdir()
+    with FixtureServer(routes, tls=self_signed) as server:
+        summary, manifest = crawl(tmp_path / "strict", server)
+        assert summary.failed["tls_error"] == 1  # robots.txt; the pages are then not tried
+        assert manifest.loc["/", "reason"] == "host_unreachable"
+        assert server.hits == []  # no request got through the handshake
+
+        from benchmark.sources import CrawlSettings
+        relaxed = fast_settings()
+        relaxed = CrawlSettings(defaults=relaxed.defaults, extra_hosts={},
+                                hosts={server.host: relaxed.defaults.replace(tls_verify=False)})
+        registry = write_registry(tmp_path / "registry.csv", [("甲市", "hrss", server.base_url + "/")])
+        store = RawStore(tmp_path / "relaxed")
+        summary = Crawler(store, relaxed).run(load_entry_points(registry))
+    assert summary.outcomes["stored"] == 2  # the page and its link (no robots.txt: a 404)
+    assert set(store.latest()["url"]) == {server.base_url + "/", server.base_url + "/a.html"}

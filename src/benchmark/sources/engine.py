@@ -122,23 +122,28 @@ class Crawler:
         defaults = self.settings.defaults
         self.agent = defaults.user_agent_header
         self.limiter = HostLimiter(defaults.total_concurrency)
-        client = httpx.AsyncClient(
-            headers={
-                "User-Agent": self.agent,
-                "Accept": "text/html,application/xhtml+xml,application/pdf,*/*;q=0.8",
-                "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5",
-            },
-            follow_redirects=False,  # every hop is checked against allow-list and robots.txt
-            trust_env=False,  # no proxies or netrc from the environment
-            transport=self.transport,
-            limits=httpx.Limits(
-                max_connections=defaults.total_concurrency,
-                max_keepalive_connections=defaults.total_concurrency,
-            ),
-        )
+        headers = {
+            "User-Agent": self.agent,
+            "Accept": "text/html,application/xhtml+xml,application/pdf,*/*;q=0.8",
+            "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5",
+        }
+
+        def make_client(verify: bool) -> httpx.AsyncClient:
+            return httpx.AsyncClient(
+                headers=headers,
+                verify=verify,
+                follow_redirects=False,  # every hop is checked against allow-list and robots.txt
+                trust_env=False,  # no proxies or netrc from the environment
+                transport=self.transport,
+                limits=httpx.Limits(
+                    max_connections=defaults.total_concurrency,
+                    max_keepalive_connections=defaults.total_concurrency,
+                ),
+            )
+
         loop = asyncio.get_running_loop()
         started = loop.time()
-        self.fetcher = Fetcher(client, self.limiter, self.settings, random.Random(self.seed))
+        self.fetcher = Fetcher(make_client, self.limiter, self.settings, random.Random(self.seed))
         try:
             for entry in entries:
                 self._enqueue(
@@ -157,7 +162,7 @@ class Crawler:
             for task in self.tasks:
                 task.cancel()
             await asyncio.gather(*self.tasks, return_exceptions=True)
-            await client.aclose()
+            await self.fetcher.aclose()
             self._flush(final=True)
             self.summary.seconds = loop.time() - started
         return self.summary

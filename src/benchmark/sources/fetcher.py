@@ -10,6 +10,7 @@ import asyncio
 import email.utils
 import hashlib
 import random
+import ssl
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -140,6 +141,16 @@ def _network_reason(exc: httpx.HTTPError) -> str:
     return "network_error"
 
 
+def _is_tls_failure(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, ssl.SSLError) or "CERTIFICATE_VERIFY_FAILED" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def _retry_after(headers: dict[str, str], cap: float) -> float | None:
     value = headers.get("retry-after")
     if not value:
@@ -162,15 +173,27 @@ class Fetcher:
 
     def __init__(
         self,
-        client: httpx.AsyncClient,
+        make_client: Callable[[bool], httpx.AsyncClient],
         limiter: HostLimiter,
         settings: CrawlSettings,
         rng: random.Random | None = None,
     ) -> None:
-        self.client = client
+        self.make_client = make_client
+        self.clients: dict[bool, httpx.AsyncClient] = {}
         self.limiter = limiter
         self.settings = settings
         self.rng = rng or random.Random()
+
+    def client_for(self, policy: FetchPolicy) -> httpx.AsyncClient:
+        """One shared client per TLS-verification mode (httpx sets verification per client)."""
+        verify = policy.tls_verify
+        if verify not in self.clients:
+            self.clients[verify] = self.make_client(verify)
+        return self.clients[verify]
+
+    async def aclose(self) -> None:
+        for client in self.clients.values():
+            await client.aclose()
 
     async def fetch(
         self, url: str, headers: dict[str, str] | None = None, guard: Guard | None = None
@@ -279,12 +302,17 @@ class Fetcher:
             policy.read_timeout_seconds, connect=policy.connect_timeout_seconds
         )
         try:
-            request = self.client.build_request("GET", url, headers=headers, timeout=timeout)
-            response = await self.client.send(request, stream=True)
+            client = self.client_for(policy)
+            request = client.build_request("GET", url, headers=headers, timeout=timeout)
+            response = await client.send(request, stream=True)
         except httpx.InvalidURL:
             raise _PermanentError("bad_url") from None
         except httpx.UnsupportedProtocol:
             raise _PermanentError("bad_url") from None
+        except httpx.ConnectError as exc:
+            if _is_tls_failure(exc):
+                raise _PermanentError("tls_error") from None  # retrying will not fix a certificate
+            raise _TransientError(_network_reason(exc)) from None
         except httpx.HTTPError as exc:
             raise _TransientError(_network_reason(exc)) from None
         head = _header_bytes(response)

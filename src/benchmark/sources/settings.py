@@ -35,11 +35,15 @@ class FetchPolicy:
     max_list_pages: int = 30
     max_pages_per_host: int = 3000
     link_scan_max_bytes: int = 5 * 1024 * 1024
+    tls_verify: bool = True  # some portals serve broken certificate chains; see settings.yaml
 
     def __post_init__(self) -> None:
         for item in fields(self):
             value = getattr(self, item.name)
-            if item.name != "user_agent" and (not isinstance(value, int | float) or value < 0):
+            if item.name == "tls_verify":
+                if not isinstance(value, bool):
+                    raise TalentbenchError(f"crawl setting tls_verify must be true or false, not {value!r}")
+            elif item.name != "user_agent" and (not isinstance(value, int | float) or value < 0):
                 raise TalentbenchError(f"crawl setting {item.name} must be a number >= 0, not {value!r}")
         if self.host_concurrency < 1 or self.total_concurrency < 1:
             raise TalentbenchError("crawl settings host_concurrency and total_concurrency must be >= 1")
