@@ -164,6 +164,10 @@ class DocumentReader:
                 out.append(other)
         return out
 
+    def _is_condition(self, line: Line) -> bool:
+        """The line states a condition of eligibility (``对象：…`` or an item under one)."""
+        return any(_CONDITION_RE.search(self.t, x.content_start, x.end) for x in [line, *line.parents[-1:]])
+
     def _enclosing_tiers(self, line: Line, pos: int) -> list[str] | None:
         for parent in reversed(line.parents):
             tiers = self._tiers_in(parent.content_start, parent.end)
@@ -276,8 +280,10 @@ class DocumentReader:
                 return benefit, BENEFIT_IN_LINE
         # "…补贴 750 元" says it is a cash benefit: only what directly encloses it may say more
         spans = self._enclosing_spans(line, amount.start, close_only=clause_generic)
-        for start, end in spans:
+        for start, end, strong_only in spans:
             specific, generic, excluded = self._valid_benefits(start, end)
+            if strong_only:
+                specific = [c for c in specific if not c.weak]
             if excluded:
                 return None, BENEFIT_GENERIC
             if specific:
@@ -301,7 +307,7 @@ class DocumentReader:
 
     def _enclosing_spans(self, line: Line, pos: int, close_only: bool = False):
         for parent in reversed(line.parents):
-            yield parent.content_start, parent.end
+            yield parent.content_start, parent.end, False
         # the item just before this one (or before its parent), when it names a benefit in
         # full: "- …可申领生活补助" then "- 特级人才：…"
         for item in ([] if close_only else [line, *reversed(line.parents)]):
@@ -312,19 +318,22 @@ class DocumentReader:
                 cues = [c for c in self.benefits.within(other.content_start, other.end)
                         if c.label != GENERIC_BENEFIT and not c.weak]
                 if cues:
-                    yield other.content_start, other.end
+                    yield other.content_start, other.end, False
                     break
         if line.kind == "table":
-            yield from _table_context(line, pos, tiers_first=False)
+            for cell in _table_context(line, pos, tiers_first=False):
+                yield *cell, False
         headings = list(reversed(line.headings))
         if headings:
-            yield headings[0].content_start, headings[0].end
+            yield headings[0].content_start, headings[0].end, False
         if close_only:
             return
+        # conditions ("就业或自主创业", "在本区租房") name topics, not the benefit: there only
+        # a full benefit name counts
         for other in self._eligibility_lines(line):
-            yield other.content_start, other.end
+            yield other.content_start, other.end, self._is_condition(other)
         for heading in headings[1:]:
-            yield heading.content_start, heading.end
+            yield heading.content_start, heading.end, False
 
     # --- one line ---------------------------------------------------------------------------
     def read_line(self, line: Line, amounts: list[Amount]) -> list[Found]:
@@ -536,6 +545,7 @@ _ELIGIBILITY_LOOKBACK = 40  # lines
 _FOLLOWING_LOOKAHEAD = 8  # lines
 _DURATION_LOOKAHEAD = 15  # lines
 _CONTINUATION_RE = re.compile(r"再(?:给予|发放|奖励|补贴|资助)|另(?:行)?给予|还可(?:享受|申请|获得)|同时给予|其中")
+_CONDITION_RE = re.compile(r"对象|条件|满足|要求|门槛|资格")
 _TIER_LIST_GAP = 6  # characters between two tiers of one list ("全日制", "普通高校")
 _RUN_IN_TITLE = 16  # characters: a paragraph's opening clause this short is its title
 _ELIGIBILITY_RE = re.compile(r"[^:;,。\n]{0,8}?(?:对象|条件|范围)(?:包括|如下|为)?\s*:")
