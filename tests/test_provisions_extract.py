@@ -325,3 +325,10 @@ def test_a_continuing_clause_keeps_the_tier_of_the_clause_before() -> None:
 @pytest.mark.parametrize("text", ["A类人才（国家级领军人才）：安家补贴200万元", "顶尖人才（A类）给予安家补贴200万元"])
 def test_a_class_letter_glossed_with_a_descriptive_tier_is_the_class(text: str) -> None:
     assert {r["tier"] for r in extract_text(text, "x.md")} == {"class_A"}
+
+
+def test_two_benefits_in_one_item_each_keep_their_own_name() -> None:
+    text = "- **博士**：安家费 **20 万元** + 生活补贴 **每月 3000 元**（最长 3 年）；"
+    records = extract_text(text, "x.md")
+    assert _keys(records) == {("phd", "settling_allowance", 200_000, "once"), ("phd", "living_allowance", 3_000, "month")}
+    assert [r["duration_months"] for r in records if r["period"] == "month"] == [36]

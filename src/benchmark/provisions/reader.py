@@ -229,8 +229,8 @@ class DocumentReader:
         specific, generic, _ = self._valid_benefits(start, end)
         specific = [c for c in specific if not (skip[0] <= c.start < skip[1])]
         after = [c for c in specific if c.start >= anchor_end]
-        if after and after[0].start - anchor_end <= 4:
-            return after[0].label, generic
+        if after and _ATTACHED_RE.fullmatch(self.t, anchor_end, after[0].start):
+            return after[0].label, generic  # "12万元生活补贴", "3万元的一次性安家费"
         before = [c for c in specific if c.end <= anchor and not self._other_item(c.end, anchor)]
         if before:
             return before[-1].label, generic
@@ -545,6 +545,8 @@ _ELIGIBILITY_LOOKBACK = 40  # lines
 _FOLLOWING_LOOKAHEAD = 8  # lines
 _DURATION_LOOKAHEAD = 15  # lines
 _CONTINUATION_RE = re.compile(r"再(?:给予|发放|奖励|补贴|资助)|另(?:行)?给予|还可(?:享受|申请|获得)|同时给予|其中")
+# what may stand between an amount and the benefit word it names ("/人", "的", "一次性")
+_ATTACHED_RE = re.compile(r"\s*(?:/\s*[人年月户]\s*)*(?:的)?\s*(?:一次性)?\s*")
 _CONDITION_RE = re.compile(r"对象|条件|满足|要求|门槛|资格")
 _TIER_LIST_GAP = 6  # characters between two tiers of one list ("全日制", "普通高校")
 _RUN_IN_TITLE = 16  # characters: a paragraph's opening clause this short is its title
