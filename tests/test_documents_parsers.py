@@ -159,6 +159,12 @@ def test_pdf_without_text_layer_says_so():
     assert doc.status == "failed" and doc.reason.startswith("pdf-no-text:")
 
 
+def test_pdf_whose_font_has_no_unicode_map_is_garbled_not_ok():
+    doc = parse("garbled_font.pdf", "application/pdf")
+    assert doc.status == "failed" and doc.reason.startswith("pdf-garbled-text:")
+    assert doc.reason.endswith("100% of characters unreadable (fonts without a Unicode map; needs OCR)")
+
+
 def test_garbage_ratio_counts_cid_tokens_and_replacement_characters():
     assert garbage_ratio("人才政策") == 0
     assert garbage_ratio("(cid:123)(cid:45)人才") == pytest.approx(0.5)

@@ -153,7 +153,7 @@ FUZZ_TARGETS: dict[str, dict[str, object]] = {
     },
     "pdf": {
         "seeds": ("shanghai_notice.pdf", "shanghai_notice_uncompressed.pdf",
-                  "shanghai_notice_truncated.pdf", "scanned_no_text.pdf"),
+                  "shanghai_notice_truncated.pdf", "scanned_no_text.pdf", "garbled_font.pdf"),
         "content_type": "application/pdf", "url": "https://www.shanghai.gov.cn/att/a.pdf",
         "family": "pdf", "zip_members": False,
     },

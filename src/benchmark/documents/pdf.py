@@ -38,7 +38,8 @@ def garbage_ratio(text: str) -> float:
     cids = len(_CID.findall(text))
     rest = _CID.sub("", text)
     bad = cids + len(_BAD_CHAR.findall(rest))
-    total = cids + sum(1 for ch in rest if not ch.isspace())
+    # Some control characters count as whitespace (\x1c-\x1f): they are still counted.
+    total = cids + sum(1 for ch in rest if not ch.isspace() or _BAD_CHAR.match(ch))
     return bad / total if total else 0.0
 
 
