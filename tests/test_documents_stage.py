@@ -204,3 +204,13 @@ def test_parsed_texts_flow_into_extract(tmp_path, shared_data):
     text = path.read_text(encoding="utf-8")
     assert len(records) >= 5
     assert all(r["doc"] == path.name and text[r["start"] : r["end"]] == r["evidence"] for r in records)
+
+
+def test_damaged_table_is_reported_and_force_rebuilds_it(home):
+    from benchmark.errors import TalentbenchError
+
+    _run(home)
+    (home / "data" / "processed" / "documents.parquet").write_bytes(b"not parquet")
+    with pytest.raises(TalentbenchError, match="run with --force to rebuild it"):
+        _run(home)
+    assert _run(home, force=True).parsed == 6 and len(_table(home)) == 6
