@@ -23,6 +23,7 @@ _UNIT = rf"(?:亿元|亿|万元|万(?![{_COUNT_NOUNS}])|千元|元)"
 
 AMOUNT_RE = re.compile(
     # not inside a longer number or word, nor a vague 几十万 / 数百万
+    rf"(?=[\d零〇一二两三四五六七八九十百千])"  # every form starts so: other positions fail at once
     rf"(?<![\d.A-Za-z几数])(?<!\d,)(?:"
     rf"(?P<lo>{_NUM})\s*(?P<lo_unit>{_UNIT})?\s*(?:-|~|至|到)\s*(?P<hi>{_NUM})\s*(?P<hi_unit>{_UNIT})"
     rf"|(?P<list>{_ARABIC}(?:\s*/\s*{_ARABIC})+)\s*(?P<list_unit>{_UNIT})"

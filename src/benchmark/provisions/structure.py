@@ -48,6 +48,7 @@ def parse_lines(text: str) -> list[Line]:
     parents: list[Line] = []
     header: Line | None = None
     section_start = 0
+    in_references = False  # under a heading of a citation list
     pos = 0
     for index, raw in enumerate(text.split("\n")):
         start, end = pos, pos + len(raw)
@@ -95,7 +96,11 @@ def parse_lines(text: str) -> list[Line]:
                     line.header = header
             if line.kind != "table":
                 header = None if line.kind != "blank" or (lines and lines[-1].kind != "table") else header
-        line.in_references = any(_REFERENCE_HEADING_RE.search(text[h.content_start:h.end]) for h in line.headings)
+        if line.kind == "heading":
+            line.in_references = bool(_REFERENCE_HEADING_RE.search(text, line.content_start, line.end))
+            in_references = any(h.in_references for h in headings)
+        else:
+            line.in_references = in_references
         lines.append(line)
     return lines
 
