@@ -332,3 +332,9 @@ def test_two_benefits_in_one_item_each_keep_their_own_name() -> None:
     records = extract_text(text, "x.md")
     assert _keys(records) == {("phd", "settling_allowance", 200_000, "once"), ("phd", "living_allowance", 3_000, "month")}
     assert [r["duration_months"] for r in records if r["period"] == "month"] == [36]
+
+
+def test_a_per_person_ceiling_over_several_tiers_is_not_a_record() -> None:
+    text = ("| 地区 | 对象 | 标准 |\n|---|---|---|\n"
+            "| 太仓 | 领军人才、技能人才 | 人才房票补贴：本科10万元；单人最高150万元 |\n")
+    assert _keys(extract_text(text, "x.md")) == {("bachelor", "housing_purchase", 100_000, "once")}

@@ -428,6 +428,8 @@ class DocumentReader:
                 tiers = self._enclosing_tiers(line, amount.start) or ["any"]
                 if amount.is_range and (self.breadth > 1 or _SPREAD_RE.search(t, *clause)):
                     continue  # a range over several tiers or "各类人才", with no split
+                if self.breadth > 1 and _OVERALL_CAP_RE.search(segment):
+                    continue  # "单人最高150万元" over several listed tiers: a ceiling, no one's amount
             if tiers == [TITLE]:
                 prev_tiers, prev_period = tiers, "once"
                 continue
@@ -555,6 +557,7 @@ _ITEM_SEPARATOR_RE = re.compile(r"[,;:。]|、")
 _ENUMERATION_RE = re.compile(r"[、;]")
 _LOAN_RE = re.compile(r"贷款|担保")
 # a range said to spread over categories: "覆盖各类人才", "不同层级", "补贴区间"
+_OVERALL_CAP_RE = re.compile(r"(?:单人|个人|每人)(?:最高|上限|封顶)")
 _SPREAD_RE = re.compile(r"各类|各层次|各层级|不同层级|不同层次|分层|分档|区间|梯度")
 
 
