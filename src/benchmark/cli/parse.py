@@ -78,6 +78,8 @@ def parse_command(cities, raw_dir, force, timeout, limit, all_pages, site_xpaths
             on_start=lambda total: bar.update(task, total=total),
             on_document=lambda _doc: bar.advance(task),
         )
+    click.echo(f"texts in {root / 'data' / 'interim' / 'documents'}; table `documents` in "
+               f"{root / 'data' / 'processed'}", err=True)
     click.echo(summary.line())
 
 

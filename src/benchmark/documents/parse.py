@@ -43,7 +43,7 @@ COLUMNS = (
     "doc_id", "city", "url", "final_url", "source_type", "status", "reason", "title",
     "issuing_body", "doc_number", "issue_date", "publish_date", "effective_period",
     "index_number", "parser", "encoding", "n_chars", "text_path", "content_type",
-    "parent_url", "fetched_at", "parsed_at",
+    "parent_url", "anchor_text", "fetched_at", "parsed_at",
 )  # fmt: skip
 
 
@@ -165,6 +165,7 @@ def _row(document: Document, source: Any, text_path: str | None, parsed_at: pd.T
         final_url=_clean(getattr(source, "final_url", None)),
         content_type=_clean(getattr(source, "content_type", None)),
         parent_url=_clean(getattr(source, "parent_url", None)),
+        anchor_text=_clean(getattr(source, "anchor_text", None)),
         fetched_at=_clean(getattr(source, "fetched_at", None)),
         n_chars=len(document.text),
         text_path=text_path,
