@@ -18,16 +18,18 @@ from benchmark.provisions.cues import Cue, Cues
 from benchmark.provisions.lexicon import GENERIC_BENEFIT, TITLE, Lexicon
 from benchmark.provisions.structure import Line
 
-_CLAUSE_BREAK_RE = re.compile(r"[;。\n|]")
+_CLAUSE_BREAKS = ";。\n|"
+_CLAUSE_BREAK_RE = re.compile(f"[{_CLAUSE_BREAKS}]")
+_MAX_CLAUSE = 400  # characters; the longest clause stating an amount in the corpus has ~120
 _SCHEDULE_RE = re.compile(r"第\s*[一二三四五六七八九十\d]+\s*年")
 _INSTALMENT_BEFORE_RE = re.compile(r"(?:分\s*|\+\s*|首期\s*|首发\s*|续发\s*|第[一二三]笔\s*:?\s*)$")
 _INSTALMENT_LABEL_RE = re.compile(r"发放方式|分期|拨付方式")
 _DURATION_LABEL_RE = re.compile(r"时长|期限|年限|发放期")
 _BARE_DURATION_RE = re.compile(r"\s*(?P<num>\d+|[一二三四五六七八九十]+)\s*(?P<unit>年|个月)")
 _TOTAL_CAP_BEFORE_RE = re.compile(r"(?:最高|累计|合计|总计|共计|总额)\s*(?:不超过)?\s*$")
-_GENERIC_AFTER_RE = re.compile(
-    r"\s*(?:/\s*[人年月]\s*)?(?:[、,]\s*[^;。,:]{0,8}?(?:\d[\d.]*\s*万?元?))*"  # further figures of an enumeration
-    r"\s*[\u4e00-\u9fff]{0,2}(?:补贴|补助|奖励|资助|奖补|津贴)")
+# a generic benefit word attached to the figure before it ("1000 万元补贴", "3 万落地奖励")
+_GENERIC_ATTACHED_RE = re.compile(r"\s*(?:/\s*[人年月]\s*)?[\u4e00-\u9fff]{0,2}(?:补贴|补助|奖励|资助|奖补|津贴)")
+_ENUMERATION_LIMIT = 60  # characters over which "本科1.5万、硕士3万落地奖励" may run
 _PERIOD_UNIT_RE = re.compile(r"^\s*/\s*(?:人\s*[/·]\s*)?[月年人户]")
 # a person category named before the amount that is no tier of the vocabulary (新入户人才)
 _UNKNOWN_PERSON_RE = re.compile(r"[\u4e00-\u9fff]{1,6}人才(?![公住房驿港卡服绿认计政工队项])")
@@ -260,7 +262,7 @@ class DocumentReader:
         benefit, generic_seen = self._benefit_near(*clause, amount.start, amount.end, tier_span)
         if benefit:
             return benefit, BENEFIT_IN_CLAUSE
-        if _GENERIC_AFTER_RE.match(self.t, amount.end, clause[1]):
+        if self._generic_named_after(amount, clause):
             # "1000 万元补贴", "本科 1.5 万、硕士 3 万落地奖励": named, though not by our lexicon
             return "other_cash", BENEFIT_GENERIC
         clause_generic = generic_seen
@@ -304,6 +306,19 @@ class DocumentReader:
             if specific:
                 return specific[0].label, BENEFIT_GENERIC
         return None, BENEFIT_GENERIC
+
+    def _generic_named_after(self, amount: Amount, clause: tuple[int, int]) -> bool:
+        """A generic benefit word is attached to this figure, or to the last figure of the
+        enumeration it opens (``本科 1.5 万、硕士 3 万落地奖励``). Checked figure by figure, with
+        no backtracking regex, so long enumerations stay linear."""
+        end = min(clause[1], amount.end + _ENUMERATION_LIMIT)
+        last = amount
+        for later in find_amounts(self.t, amount.end, end):
+            gap = self.t[last.end:later.start]
+            if not re.fullmatch(r"[^;。:]{0,12}", gap) or not re.search(r"[、,]", gap):
+                break
+            last = later
+        return bool(_GENERIC_ATTACHED_RE.match(self.t, last.end, clause[1]))
 
     def _enclosing_spans(self, line: Line, pos: int, close_only: bool = False):
         for parent in reversed(line.parents):
@@ -674,16 +689,20 @@ def _cell_of(line: Line, pos: int) -> tuple[int, int]:
 
 
 def _clause_of(t: str, line: Line, pos: int) -> tuple[int, int]:
-    lo = line.content_start
+    """The clause around ``pos``: between ``;``/``。``/line/cell breaks.
+
+    A run-on clause longer than ``_MAX_CLAUSE`` (real ones stay well under it) is read in a
+    window around the amount, so that a pathological input cannot make reading quadratic.
+    """
     if line.kind == "table":
         lo, hi = _cell_of(line, pos)
     else:
-        hi = line.end
-    start = lo
-    for m in _CLAUSE_BREAK_RE.finditer(t, lo, pos):
-        start = m.end()
+        lo, hi = line.content_start, line.end
+    start = max(lo, *(t.rfind(ch, lo, pos) + 1 for ch in _CLAUSE_BREAKS))
     m = _CLAUSE_BREAK_RE.search(t, pos, hi)
     end = m.start() if m else hi
+    if end - start > _MAX_CLAUSE:
+        start, end = max(start, pos - _MAX_CLAUSE // 2), min(end, pos + _MAX_CLAUSE // 2)
     return start, end
 
 
