@@ -339,3 +339,10 @@ def test_a_per_person_ceiling_over_several_tiers_is_not_a_record() -> None:
     text = ("| 地区 | 对象 | 标准 |\n|---|---|---|\n"
             "| 太仓 | 领军人才、技能人才 | 人才房票补贴：本科10万元；单人最高150万元 |\n")
     assert _keys(extract_text(text, "x.md")) == {("bachelor", "housing_purchase", 100_000, "once")}
+
+
+def test_a_ceiling_stated_after_the_figure() -> None:
+    [record] = extract_text("对博士给予10万元以内的安家补贴", "x.md")
+    assert (record["tier"], record["benefit"], record["amount_cny"], record["is_cap"]) == (
+        "phd", "settling_allowance", 100_000, True)
+    assert extract_text("可申请10万元以内的创业担保贷款", "x.md") == []

@@ -32,7 +32,7 @@ _REQUIRED_KEYS = {
     "schema_version": int, "tiers": list, "class_patterns": list, "generic_tiers": list,
     "degree_ladder": list, "degree_span_suffix": str, "benefits": list,
     "generic_benefit_patterns": list, "not_provision_patterns": list, "threshold_suffix": str,
-    "period": dict, "cap_before": str, "duration": str, "not_stated_patterns": list,
+    "period": dict, "cap_before": str, "cap_after": str, "duration": str, "not_stated_patterns": list,
     "foreign_currency": str, "segmentation_checked": list, "aggregate_patterns": list,
 }
 
@@ -58,6 +58,7 @@ class Lexicon:
     month_after_re: re.Pattern[str]
     year_after_re: re.Pattern[str]
     cap_before_re: re.Pattern[str]
+    cap_after_re: re.Pattern[str]
     duration_re: re.Pattern[str]
     span_suffix_re: re.Pattern[str]
     degree_ladder: tuple[str, ...]
@@ -216,6 +217,7 @@ def load_lexicon(path: Path | str | None = None) -> Lexicon:
         month_after_re=_compile(period["month_after"], path),
         year_after_re=_compile(period["year_after"], path),
         cap_before_re=_compile(data["cap_before"], path),
+        cap_after_re=_compile(data["cap_after"], path),
         duration_re=_compile(data["duration"], path),
         span_suffix_re=_compile(data["degree_span_suffix"], path),
         degree_ladder=tuple(data["degree_ladder"]),

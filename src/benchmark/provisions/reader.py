@@ -472,7 +472,7 @@ class DocumentReader:
                 period = "year"
             if period == "once" and own is None and position > 0 and _bare_gap(segment):
                 period = prev_period  # "月度上限2000元/1500元": the second figure is monthly too
-            is_cap = bool(lex.cap_before_re.search(segment))
+            is_cap = bool(lex.cap_before_re.search(segment) or lex.cap_after_re.match(after))
             duration = None
             if period != "once":
                 duration = 12 if schedule and period == "year" else None
