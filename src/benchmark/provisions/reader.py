@@ -51,8 +51,8 @@ class Found:
     is_cap: bool
     duration: int | None
     clause: tuple[int, int]
-    schedule: bool = False
-    group: tuple = ()
+    schedule: bool = False  # one figure of a year-by-year schedule (第一年…第二年…)
+    group: tuple = ()  # schedule figures of one list and tier, counted for their durations
     head: Amount | None = None  # the amount that named the tier this one continues
     benefit_level: int = 0  # BENEFIT_IN_CLAUSE … BENEFIT_GENERIC
     tier_from_context: bool = False  # the tier was not named next to the amount
@@ -68,6 +68,8 @@ class DocumentReader:
         self.by_line = by_line
         self.block_start = _block_starts(lines)
         self.definitions = self._category_definitions()
+        # how many tiers the last ``_labels`` call saw named, generic ones included: a range
+        # or an overall ceiling whose context names several tiers is nobody's amount
         self.breadth = 0
 
     def _category_definitions(self) -> list[tuple[int, str, list[str]]]:
@@ -171,6 +173,9 @@ class DocumentReader:
         return any(_CONDITION_RE.search(self.t, x.content_start, x.end) for x in [line, *line.parents[-1:]])
 
     def _enclosing_tiers(self, line: Line, pos: int) -> list[str] | None:
+        """Tiers for an amount whose own clause names none, from what encloses it: parent
+        items and labels, the table row and column header, the section heading, the nearest
+        eligibility list of the section, then outer headings. None if nothing names a tier."""
         for parent in reversed(line.parents):
             tiers = self._tiers_in(parent.content_start, parent.end)
             if tiers:
