@@ -50,3 +50,10 @@ def test_peer_comparison_names_who_outbids_the_focus_city_and_keeps_gaps_unknown
     assert pd.isna(table.at["rent", "rank_among_peers"]) and table.at["rent", "outbid_by"] == ""
     with pytest.raises(TalentbenchError):
         peer_comparison(matrix, "北京", ["太原"])
+
+
+@pytest.mark.parametrize("k", [0, 1, 5])
+def test_an_impossible_number_of_clusters_is_refused(k):
+    table = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0, 5.0]}, index=list("abcde"))
+    with pytest.raises(TalentbenchError, match="from 2 to 4"):
+        PolicyClusters(n_clusters=k).fit(table)

@@ -75,3 +75,22 @@ def test_feature_indicators_read_non_monetary_features_and_keep_unknown_unknown(
     assert matrix.loc["武汉"].isna().all()
     assert np.isnan(matrix.loc["东莞", "n_services"])  # nothing stated about services: unknown
     assert set(provenance.loc[provenance["indicator"] == "n_services", "source_urls"]) == {"u1 u2"}
+
+
+def test_a_package_combines_city_wide_offers_with_one_district_never_two(framework):
+    rows = pd.DataFrame({
+        "city": ["广州"] * 4,
+        "district": [None, "南沙区", "南沙区", "黄埔区"],
+        "scope": ["city", "district", "district", "district"],
+        "tier": ["bachelor"] * 4,
+        "benefit": ["rent_subsidy", "living_allowance", "rent_subsidy", "settling_allowance"],
+        "amount_cny": [1000.0, 30000.0, 500.0, 50000.0],
+        "amount_max_cny": [np.nan] * 4,
+        "period": ["month", "once", "month", "once"],
+        "duration_months": [12, np.nan, 12, np.nan],
+        "source_url": ["u"] * 4,
+    })
+    matrix, _ = build_matrix(rows, framework, ["广州"])
+    # 南沙: city rent 12000 (beats its own 6000) + 30000 = 42000; 黄埔: 12000 + 50000 = 62000.
+    # Adding 南沙's and 黄埔's offers together (92000) would be a package nobody can get.
+    assert matrix.loc["广州", "pkg_bachelor"] == pytest.approx(62000)

@@ -49,7 +49,7 @@ def test_all_pdf_fonts_are_embedded(result):
 
 def test_figures_render_as_images(result):
     workdir, _ = result
-    for name in ("ranking", "heatmap", "clusters"):
+    for name in ("ranking", "heatmap", "clusters", "rank_uncertainty"):
         image = mpimg.imread(workdir / "figures" / f"{name}.png")
         assert image.shape[0] > 300 and image.shape[1] > 300
         assert image.std() > 0.05, f"{name}.png is blank"
@@ -73,11 +73,33 @@ def test_ranks_follow_scores(result):
     assert results["TPI"].between(0, 100).all()
 
 
-def test_missing_data_is_not_zero_in_the_matrix(result):
+def test_a_matrix_cell_has_a_value_exactly_when_sources_back_it(result):
     _, outcome = result
     matrix = outcome.tables["matrix"].set_index("city")
-    assert matrix.isna().to_numpy().any()
-    assert not (matrix == 0).to_numpy().any()
+    backed = set(zip(outcome.tables["matrix_provenance"]["city"],
+                     outcome.tables["matrix_provenance"]["indicator"], strict=True))
+    for city in matrix.index:
+        for indicator in matrix.columns:
+            assert pd.notna(matrix.at[city, indicator]) == ((city, indicator) in backed), (city, indicator)
+    assert matrix.isna().to_numpy().any()  # the embedded data has gaps, and they stay gaps
+
+
+def test_only_confirmed_provisions_are_scored(result):
+    from benchmark.dataset import load_features
+    from benchmark.framework import load_framework
+    from benchmark.matrix import build_matrix
+
+    _, outcome = result
+    features = load_features()
+    features = features[features["status"] == "confirmed"]
+    provisions = outcome.tables["provisions"]
+    matrix = outcome.tables["matrix"].set_index("city")
+    framework = load_framework()
+    cities = list(matrix.index)
+    confirmed, _ = build_matrix(provisions[provisions["status"] == "confirmed"], framework, cities, features)
+    everything, _ = build_matrix(provisions, framework, cities, features)
+    pd.testing.assert_frame_equal(matrix[confirmed.columns], confirmed, check_names=False)
+    assert not everything.equals(confirmed)  # old and unverified rules would change the picture
 
 
 def test_a_failed_run_leaves_earlier_outputs_intact(result, tmp_path):
@@ -98,9 +120,11 @@ def test_focus_city_report_names_the_peers_that_outbid_it(tmp_path):
     assert outcome.returncode == 0, outcome.stderr
     table = pd.read_parquet(tmp_path / "data" / "processed" / "focus_comparison.parquet")
     matrix = pd.read_parquet(tmp_path / "data" / "processed" / "matrix.parquet").set_index("city")
-    row = table.set_index("indicator").loc["pkg_bachelor"]
-    for peer in filter(None, row["outbid_by"].split(",")):
-        assert matrix.at[peer, "pkg_bachelor"] > matrix.at["杭州", "pkg_bachelor"]
+    outbid = table.dropna(subset=["focus_value"])
+    assert (outbid["outbid_by"] != "").any(), "the embedded data has peers that out-bid 杭州"
+    for row in outbid.itertuples():
+        for peer in filter(None, row.outbid_by.split(",")):
+            assert matrix.at[peer, row.indicator] > matrix.at["杭州", row.indicator]
     text = subprocess.run(["pdftotext", str(tmp_path / "reports" / "talent_policy_report_杭州.pdf"), "-"],
                           capture_output=True, text=True, check=True).stdout
     assert "杭州与同类城市逐项比较" in text

@@ -46,6 +46,9 @@ class PolicyClusters(ClusterMixin, BaseEstimator):
         values = np.nan_to_num(values)  # a constant column scales to NaN; it carries no information
         if self.n_clusters == "auto":
             candidates = range(self.k_min, min(self.k_max, n - 1) + 1)
+        elif not 2 <= int(self.n_clusters) < n:
+            raise TalentbenchError(f"the number of clusters must be from 2 to {n - 1} for {n} cities, "
+                                   f"not {self.n_clusters}")
         else:
             candidates = [int(self.n_clusters)]
         best = None

@@ -12,7 +12,7 @@ import yaml
 from benchmark.errors import TalentbenchError
 from benchmark.paths import resource
 
-PROVISION_MEASURES = {"package_value", "max_value", "count_tiers", "count_benefits"}
+PROVISION_MEASURES = {"package_value", "max_value"}
 FEATURE_MEASURES = {"count_true", "feature_value", "feature_ordinal"}
 MEASURES = PROVISION_MEASURES | FEATURE_MEASURES
 SCOPES = {"city", "district", "any"}

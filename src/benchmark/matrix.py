@@ -44,17 +44,28 @@ def _select(provisions: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
     return provisions[mask]
 
 
+def package_by_place(rows: pd.DataFrame) -> pd.Series:
+    """What one person can combine, at the best place in each city.
+
+    A place is the city as a whole or one of its districts; a district's package is the
+    city-wide offers plus that district's own. Within a place, the most generous offer of each
+    benefit type is added up; offers of two different districts are never added together.
+    """
+    district = rows["district"] if "district" in rows else pd.Series(None, index=rows.index, dtype=object)
+    rows = rows.assign(place=district.astype(object).where(district.notna(), "").astype(str))
+    districts = rows.loc[rows["place"] != "", ["city", "place"]].drop_duplicates()
+    city_wide = rows[rows["place"] == ""].drop(columns="place")
+    everywhere = city_wide.merge(districts, on="city")  # city-wide offers hold in every district
+    expanded = pd.concat([rows, everywhere], ignore_index=True)
+    per_place = expanded.groupby(["city", "place", "benefit"])["value_cny"].max().groupby(["city", "place"]).sum()
+    return per_place.groupby("city").max()
+
+
 def _measure(rows: pd.DataFrame, measure: str) -> pd.Series:
-    by_city = rows.groupby("city")
     if measure == "max_value":
-        return by_city["value_cny"].max()
+        return rows.groupby("city")["value_cny"].max()
     if measure == "package_value":
-        # The most generous offer of each benefit type, added up: what one person can combine.
-        return rows.groupby(["city", "benefit"])["value_cny"].max().groupby("city").sum()
-    if measure == "count_tiers":
-        return by_city["tier"].nunique().astype(float)
-    if measure == "count_benefits":
-        return by_city["benefit"].nunique().astype(float)
+        return package_by_place(rows)
     raise TalentbenchError(f"unknown measure {measure!r}")
 
 

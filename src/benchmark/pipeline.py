@@ -35,6 +35,9 @@ class RunConfig:
     n_clusters: int | str = "auto"
     n_peers: int = 3
     focus: str | None = None
+    # Which provisions count: the source's own marks. Old rules (旧口径) never describe the
+    # current policy; unverified ones (待复核) only when the analyst asks for them.
+    statuses: tuple[str, ...] = ("confirmed",)
 
 
 @dataclass
@@ -75,8 +78,29 @@ def read_provisions_csv(path: Path) -> pd.DataFrame:
 
 LEVEL_NAMES = {"municipality": "直辖市", "sub_provincial": "副省级城市",
                "provincial_capital": "省会城市", "prefecture": "地级市"}
-STEP_NAMES = {"denominate": "分母化", "impute": "缺失值插补", "screen": "数据充足性筛选",
-              "treat": "异常值处理", "normalise": "标准化", "weight": "权重", "aggregate": "加权汇总"}
+STATUS_NAMES = {"confirmed": "已坐实", "to_check": "待复核", "old_rule": "旧口径"}
+
+
+def describe_step(step: str, params: dict) -> str:
+    """One Chinese sentence per method step of the index, from the choices the spec states."""
+    method = params.get("method")
+    if step == "impute":
+        by = f"按{params['group']}分组的" if params.get("group") else ""
+        return f"缺失值插补：以{by}{'中位数' if 'median' in str(method) else '平均值'}填补未知值（缺口不等于零）。"
+    if step == "screen":
+        return f"数据充足性筛选：至少 {float(params.get('min_data', 0)):.0%} 的指标有来源数据的城市才参与排名。"
+    if step == "treat":
+        return (f"异常值处理：偏度绝对值 > {params.get('skew', 2)} 且峰度 > {params.get('kurt', 3.5)} 的指标，"
+                f"最多缩尾 {params.get('winmax', 5)} 个值，仍不满足则取对数（COINr 默认规则）。")
+    if step == "normalise":
+        if method == "minmax":
+            low, high = params.get("range", [0, 100])
+            return f"标准化：最小-最大法缩放到 {low:g}–{high:g}。"
+        return f"标准化：{method}。"
+    if step == "aggregate":
+        name = {"arithmetic": "加权算术平均", "geometric": "加权几何平均"}.get(method, method)
+        return f"汇总：{name}，逐层（指标 → 支柱 → 综合指数）。"
+    return f"{step}：{params}"
 
 
 def _ranking_display(results: pd.DataFrame, framework: Framework, counts: pd.Series) -> pd.DataFrame:
@@ -102,15 +126,15 @@ def _coverage_display(coverage: pd.DataFrame) -> pd.DataFrame:
 def _yuan(value: float) -> str:
     if pd.isna(value):
         return "无数据"
-    return f"{value / 10000:,.1f}万元" if value >= 10000 else f"{value:,.0f}"
+    return f"{value / 10000:,.1f}万元" if value >= 10000 else f"{value:,.0f}元"
 
 
 def _focus_display(table: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     names = framework.indicator_names()
-    counts = {ind.code for ind in framework.indicators if ind.measure.startswith("count")}
+    plain = {ind.code for ind in framework.indicators if ind.from_features}
 
     def fmt(code: str, value: float) -> str:
-        return ("无数据" if pd.isna(value) else f"{value:.0f}") if code in counts else _yuan(value)
+        return ("无数据" if pd.isna(value) else f"{value:g}") if code in plain else _yuan(value)
 
     rows = []
     for r in table.itertuples():
@@ -119,7 +143,7 @@ def _focus_display(table: pd.DataFrame, framework: Framework) -> pd.DataFrame:
             "本市": fmt(r.indicator, r.focus_value),
             "同类城市中位数": fmt(r.indicator, r.peer_median),
             "最高同类城市": f"{r.best_peer}（{fmt(r.indicator, r.best_value)}）" if isinstance(r.best_peer, str) else "无数据",
-            "本市位次": "—" if pd.isna(r.rank_among_peers) else f"{int(r.rank_among_peers)}/{r.n_compared}",
+            "本市位次/有数据城市数": "—" if pd.isna(r.rank_among_peers) else f"{int(r.rank_among_peers)}/{r.n_compared}",
             "高于本市的同类城市": r.outbid_by or "—",
         })
     return pd.DataFrame(rows)
@@ -154,7 +178,9 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
     unknown = sorted(set(provisions["city"]) - set(cities["city"]))
     if unknown:
         raise TalentbenchError(f"provisions name cities not in the registry: {', '.join(unknown)}")
-    benchmarked = [c for c in cities["city"] if c in set(provisions["city"])]
+    usable = provisions[provisions["status"].isin(config.statuses)]
+    left_out = provisions["status"].value_counts().drop(list(config.statuses), errors="ignore")
+    benchmarked = [c for c in cities["city"] if c in set(usable["city"])]
     if config.focus and config.focus not in set(cities["city"]):
         raise TalentbenchError(f"unknown city {config.focus!r}: not in the peer-city registry "
                                "(see `talentbench dataset summary`)")
@@ -164,7 +190,8 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
 
     progress("构建城市×指标矩阵")
     features = dataset.load_features()
-    matrix, provenance = build_matrix(provisions, framework, benchmarked, features)
+    matrix, provenance = build_matrix(usable, framework, benchmarked,
+                                      features[features["status"].isin(config.statuses)])
     thin = framework.thin_indicators(matrix)
     indicator_codes = [ind.code for ind in framework.indicators if ind.code not in thin]
 
@@ -232,10 +259,10 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
         "sensitivity": sobol,
         **{f"index_{stage.lower()}": df for stage, df in coin.data.items()},
     }
-    if peers is not None:
-        tables["peers"] = peers
-    if focus_table is not None:
-        tables["focus_comparison"] = focus_table.assign(focus=config.focus)
+    # Written on every run, empty when not asked for, so no table from an earlier run lingers.
+    tables["peers"] = peers if peers is not None else pd.DataFrame(columns=["city", "peers", "distances"])
+    tables["focus_comparison"] = (focus_table.assign(focus=config.focus) if focus_table is not None
+                                  else pd.DataFrame(columns=["indicator", "focus"]))
     outputs = write_tables(tables, config.workdir / "data" / "processed")
 
     progress("生成PDF报告")
@@ -243,7 +270,10 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
     sources = (provisions.dropna(subset=["source_url"]).groupby(["city", "source_url"]).size()
                .rename("条目数").reset_index().rename(columns={"city": "城市", "source_url": "官方来源"}))
     names = framework.indicator_names()
-    method = [f"{STEP_NAMES.get(e['step'], e['step'])}（{e['step']}）：{e['params']}" for e in coin.log]
+    method = [describe_step(step, params) for step, params in coin.spec]
+    if len(left_out):
+        method.insert(0, "未计入的条目：" + "、".join(
+            f"{STATUS_NAMES.get(k, k)} {v} 条" for k, v in left_out.items()) + "（见数据覆盖表）。")
     if thin:
         method.insert(0, f"数据覆盖不足 {framework.min_coverage:.0%} 城市、未纳入指数的指标："
                          + "、".join(names[c] for c in thin))
@@ -261,10 +291,13 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
         excluded=excluded,
         method=method,
         sources=sources,
-        sensitivity=sobol[["input", "S1", "ST"]].round(3).rename(
+        # Small negative estimates are sampling error around zero (Saltelli et al. 2010).
+        sensitivity=sobol[["input", "S1", "ST"]].assign(
+            S1=sobol["S1"].clip(lower=0), ST=sobol["ST"].clip(lower=0)).round(3).rename(
             columns={"input": "不确定输入", "S1": "一阶Sobol指数", "ST": "总效应Sobol指数"}),
-        notes=[
-            f"数据：{len(provisions)} 条货币类人才政策条目（{provisions['city'].nunique()} 个城市），"
+        notes=([f"注意：{config.focus}数据不足，未参与综合排名，逐项比较仅供参考。"]
+               if config.focus and config.focus not in set(ranked) else []) + [
+            f"数据：{len(usable)} 条已坐实的货币类人才政策条目（{usable['city'].nunique()} 个城市），"
             "每条均附官方来源链接与原文证据。",
             "金额为全市或区级政策中最优可得的上限；按月/按年发放者按所述期限折算（最长三年）。",
             "“无数据”表示来源未能证实，不等于没有该项政策。",
@@ -272,5 +305,5 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
     )
     report_name = f"talent_policy_report_{config.focus}.pdf" if config.focus else "talent_policy_report.pdf"
     outputs["report"] = write_report(content, config.workdir / "reports" / report_name, font)
-    outputs.update({Path(p).stem: p for _, p in figure_paths})
+    outputs.update({f"figure_{Path(p).stem}": p for _, p in figure_paths})
     return RunResult(tables=tables, index_code=framework.index_code, outputs=outputs)

@@ -26,8 +26,10 @@ from benchmark.paths import workdir
               help="Number of policy clusters, or 'auto' to choose by silhouette.")
 @click.option("--focus", metavar="CITY",
               help="A city to compare item by item with its peer cities (同类城市), e.g. 杭州.")
+@click.option("--include-unverified", is_flag=True,
+              help="Also score provisions the source marks 待复核 (to check); 旧口径 (old rules) never count.")
 def run_command(provisions_path, framework_path, spec_path, uncertainty_path, out_dir, n_clusters,
-                focus) -> None:
+                focus, include_unverified) -> None:
     """Run the whole benchmark: provisions -> matrix -> index -> clusters -> figures -> PDF.
 
     Works offline on the embedded peer-city dataset. Tables go to data/processed/ (Parquet and
@@ -48,6 +50,7 @@ def run_command(provisions_path, framework_path, spec_path, uncertainty_path, ou
         uncertainty_path=uncertainty_path,
         n_clusters=n_clusters if n_clusters == "auto" else int(n_clusters),
         focus=focus,
+        statuses=("confirmed", "to_check") if include_unverified else ("confirmed",),
     )
     console = Console(stderr=True)
     started = time.perf_counter()

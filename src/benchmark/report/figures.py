@@ -15,6 +15,7 @@ import seaborn as sns  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 
 from benchmark.fonts import CJKFont, use_in_matplotlib  # noqa: E402
+from benchmark.store import atomic_output  # noqa: E402
 
 DPI = 200
 
@@ -26,11 +27,11 @@ def setup(font: CJKFont) -> None:
 
 
 def _save(fig: plt.Figure, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    fig.savefig(tmp, dpi=DPI, bbox_inches="tight")
-    plt.close(fig)
-    tmp.replace(path)
+    try:
+        with atomic_output(path) as tmp:
+            fig.savefig(tmp, dpi=DPI, bbox_inches="tight")
+    finally:
+        plt.close(fig)
     return path
 
 

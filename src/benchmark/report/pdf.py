@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +26,7 @@ from reportlab.platypus import (
 
 from benchmark.errors import TalentbenchError
 from benchmark.fonts import CJKFont
+from benchmark.store import atomic_output
 
 FONT_NAME = "TalentbenchCJK"
 
@@ -130,12 +129,16 @@ def write_report(content: ReportContent, path: Path, font: CJKFont) -> Path:
         story += [Spacer(1, 4 * mm), Paragraph(
             "数据不足未参与排名的城市（缺口不等于零，见数据覆盖表）：" + "、".join(content.excluded), s["body"])]
     if content.focus is not None:
-        behind = content.focus[content.focus["高于本市的同类城市"] != "—"]
-        story += [heading(f"{content.focus_city}与同类城市逐项比较"),
-                  Paragraph(f"在 {len(content.focus)} 项指标中，{content.focus_city}有 {len(behind)} 项"
-                            "被至少一个同类城市超过" + ("：" + "、".join(behind["指标"]) if len(behind) else "")
-                            + "。", s["body"]),
-                  Spacer(1, 3 * mm), _table(content.focus, s["small"])]
+        focus, city = content.focus, content.focus_city
+        behind = focus[focus["高于本市的同类城市"] != "—"]
+        unknown = focus[(focus["本市"] == "无数据") & (focus["最高同类城市"] != "无数据")]
+        summary = (f"在 {len(focus)} 项指标中，{city}有 {len(behind)} 项被至少一个同类城市超过"
+                   + ("：" + "、".join(behind["指标"]) if len(behind) else "") + "。")
+        if len(unknown):
+            summary += ("另有 " + str(len(unknown)) + " 项同类城市有数据而本市未能证实：" + "、".join(unknown["指标"])
+                        + "，需核实本市是否有相应政策。")
+        story += [heading(f"{city}与同类城市逐项比较"), Paragraph(summary, s["body"]),
+                  Spacer(1, 3 * mm), _table(focus, s["small"])]
     story.append(heading("图表"))
     for caption, figure in content.figures:
         story += [_image(figure, width, 200 * mm), Paragraph(caption, s["caption"]), Spacer(1, 6 * mm)]
@@ -154,16 +157,9 @@ def write_report(content: ReportContent, path: Path, font: CJKFont) -> Path:
         story += [PageBreak(), Paragraph("附录：政策来源", s["h1"]),
                   _table(content.sources, s["small"], [22 * mm, width - 42 * mm, 20 * mm])]
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".pdf")
-    os.close(fd)
-    try:
-        doc = SimpleDocTemplate(tmp, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm,
+    with atomic_output(path) as tmp:
+        doc = SimpleDocTemplate(str(tmp), pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm,
                                 topMargin=16 * mm, bottomMargin=16 * mm, title=content.title,
                                 author="talentbench", initialFontName=FONT_NAME)
         doc.build(story, onFirstPage=_footer, onLaterPages=_footer)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
