@@ -346,3 +346,24 @@ def test_a_ceiling_stated_after_the_figure() -> None:
     assert (record["tier"], record["benefit"], record["amount_cny"], record["is_cap"]) == (
         "phd", "settling_allowance", 100_000, True)
     assert extract_text("可申请10万元以内的创业担保贷款", "x.md") == []
+
+
+def test_figures_in_the_order_of_the_tiers_their_context_lists() -> None:
+    text = "### 优秀高校毕业生生活补贴\n- 学历要求：全日制本科生、全日制硕士生、全日制博士生\n- 3万元，6万元，10万元\n"
+    assert _keys(extract_text(text, "x.md")) == {("bachelor", "living_allowance", 30_000, "once"),
+                                                  ("master", "living_allowance", 60_000, "once"),
+                                                  ("phd", "living_allowance", 100_000, "once")}
+
+
+def test_a_second_figure_with_its_own_period_is_its_own_provision() -> None:
+    text = "博士1万且每月4000元生活补贴，最长发放1年，硕士5000元且每月发放2000元补贴，最长发放1年。"
+    records = extract_text(text, "x.md")
+    assert _keys(records) == {("phd", "living_allowance", 10_000, "once"), ("phd", "living_allowance", 4_000, "month"),
+                              ("master", "living_allowance", 5_000, "once"), ("master", "living_allowance", 2_000, "month")}
+    assert {r["duration_months"] for r in records if r["period"] == "month"} == {12}
+
+
+def test_after_tax_restatement_and_total_of_a_monthly_amount_are_not_provisions() -> None:
+    text = "### 青年人才安居补贴\n补贴金额：每月1250元（税后1000元）\n发放期限：最长24个月（2年），总计最高2.4万元\n"
+    records = extract_text(text, "x.md")
+    assert [(r["amount_cny"], r["period"], r["duration_months"]) for r in records] == [(1250, "month", 24)]

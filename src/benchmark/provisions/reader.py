@@ -26,9 +26,11 @@ _INSTALMENT_BEFORE_RE = re.compile(r"(?:分\s*|\+\s*|首期\s*|首发\s*|续发\
 _INSTALMENT_LABEL_RE = re.compile(r"发放方式|分期|拨付方式")
 _DURATION_LABEL_RE = re.compile(r"时长|期限|年限|发放期")
 _BARE_DURATION_RE = re.compile(r"\s*(?P<num>\d+|[一二三四五六七八九十]+)\s*(?P<unit>年|个月)")
+_TOTAL_WORD_RE = re.compile(r"总计|合计|共计|累计|总额")
 _TOTAL_CAP_BEFORE_RE = re.compile(r"(?:最高|累计|合计|总计|共计|总额)\s*(?:不超过)?\s*$")
 # a generic benefit word attached to the figure before it ("1000 万元补贴", "3 万落地奖励")
-_GENERIC_ATTACHED_RE = re.compile(r"\s*(?:/\s*[人年月]\s*)?[\u4e00-\u9fff]{0,2}(?:补贴|补助|奖励|资助|奖补|津贴)")
+_GENERIC_ATTACHED_RE = re.compile(
+    r"\s*(?:/\s*[人年月]\s*)?(?!最长|最多|累计|连续|发放)[\u4e00-\u9fff]{0,2}(?:补贴|补助|奖励|资助|奖补|津贴)")
 _ENUMERATION_LIMIT = 60  # characters over which "本科1.5万、硕士3万落地奖励" may run
 _PERIOD_UNIT_RE = re.compile(r"^\s*/\s*(?:人\s*[/·]\s*)?[月年人户]")
 # a person category named before the amount that is no tier of the vocabulary (新入户人才)
@@ -175,22 +177,31 @@ class DocumentReader:
     def _enclosing_tiers(self, line: Line, pos: int) -> list[str] | None:
         """Tiers for an amount whose own clause names none, from what encloses it: parent
         items and labels, the table row and column header, the section heading, the nearest
-        eligibility list of the section, then outer headings. None if nothing names a tier."""
+        eligibility list of the section, then outer headings. None if nothing names a tier.
+
+        A level naming only a group word (高校毕业生) yields to a later one naming degrees:
+        the contract reads a group word as ``graduate`` only when no degree is given.
+        """
+        group_only: list[str] | None = None
+        for tiers in self._enclosing_tier_levels(line, pos):
+            if not tiers:
+                continue
+            if all(x in self.lex.generic_tiers for x in tiers):
+                group_only = group_only or tiers
+                continue
+            return tiers
+        return group_only
+
+    def _enclosing_tier_levels(self, line: Line, pos: int):
         for parent in reversed(line.parents):
-            tiers = self._tiers_in(parent.content_start, parent.end)
-            if tiers:
-                return tiers
+            yield self._tiers_in(parent.content_start, parent.end)
         if line.kind == "table":
             # the row's label first, then the column's header, then the rest of the row
             for cell in _table_context(line, pos, tiers_first=True):
-                tiers = self._tiers_in(*cell)
-                if tiers:
-                    return tiers
+                yield self._tiers_in(*cell)
         headings = list(reversed(line.headings))
         if headings:
-            tiers = self._tiers_in(headings[0].content_start, headings[0].end)
-            if tiers:
-                return tiers
+            yield self._tiers_in(headings[0].content_start, headings[0].end)
         # an eligibility list: the first block of lines naming tiers, all its tiers
         collected: list[Cue] = []
         last_index = None
@@ -204,12 +215,9 @@ class DocumentReader:
             elif collected:
                 break
         if collected:
-            return self._labels(collected)
+            yield self._labels(collected)
         for heading in headings[1:]:
-            tiers = self._tiers_in(heading.content_start, heading.end)
-            if tiers:
-                return tiers
-        return None
+            yield self._tiers_in(heading.content_start, heading.end)
 
     # --- benefits -------------------------------------------------------------------------
     def _valid_benefits(self, start: int, end: int) -> tuple[list[Cue], bool, bool]:
@@ -376,15 +384,23 @@ class DocumentReader:
         return out
 
     def _total_of_previous_item(self, line: Line, amounts: list[Amount]) -> bool:
-        """``- 每年度 5万元`` then ``- 最高 25万元``: the second item is the total, not a provision."""
-        if line.kind != "list" or line.index - 1 not in self.by_line:
-            return False
-        prev = self.lines[line.index - 1]
-        if prev.kind != "list" or prev.indent != line.indent:
-            return False
+        """``- 每年度 5万元`` then ``- 最高 25万元``, or ``每月1250元`` … ``总计最高2.4万元``: the
+        later figure is the total of a recurring amount just above, not a provision."""
         first = amounts[0]
         before = self.t[line.content_start:first.start]
-        if self.tiers.within(line.content_start, first.start) or not _TOTAL_CAP_BEFORE_RE.search(before):
+        if self.tiers.within(line.content_start, first.start):
+            return False
+        if line.kind == "list" and line.index - 1 in self.by_line:
+            prev = self.lines[line.index - 1]
+            if not (prev.kind == "list" and prev.indent == line.indent and _TOTAL_CAP_BEFORE_RE.search(before)):
+                return False
+        elif _TOTAL_WORD_RE.search(before):
+            # a sum word: look for the recurring amount in the few lines above
+            above = [i for i in range(line.index - 1, max(-1, line.index - 4), -1) if i in self.by_line]
+            if not above:
+                return False
+            prev = self.lines[above[0]]
+        else:
             return False
         prev_amount = self.by_line[prev.index][-1]
         after = self.t[prev_amount.end:prev.end]
@@ -410,6 +426,12 @@ class DocumentReader:
             items.append((amount, seg_start, self._tier_group_before(seg_start, amount.start), True))
         kept = [(a, s, own) for a, s, own, ok in items if ok]
         respective = _respective(kept, self.lex.generic_tiers)
+        if (len(kept) >= 2 and all(own is None and len(a.values) == 1 for a, _, own in kept)
+                and all(_bare_gap(t[s:a.start]) for a, s, _ in kept[1:])):
+            # "3万元，6万元，10万元" under "本科、硕士、博士": figures in the order of the tiers
+            context = self._enclosing_tiers(line, kept[0][0].start) or []
+            if len(context) == len(kept):
+                respective.update({a: [tier] for (a, _, _), tier in zip(kept, context, strict=True)})
         # tiers that the clause pays with an amount of their own ("本科及以上1万元，博士3万元")
         named = {id(a): {c.label for c in own if not c.text.endswith("+")} for a, _, own in kept if own}
 
@@ -566,13 +588,14 @@ def _periods(total: float, per: float, period: str) -> int | None:
 _ELIGIBILITY_LOOKBACK = 40  # lines
 _FOLLOWING_LOOKAHEAD = 8  # lines
 _DURATION_LOOKAHEAD = 15  # lines
-_CONTINUATION_RE = re.compile(r"再(?:给予|发放|奖励|补贴|资助)|另(?:行)?给予|还可(?:享受|申请|获得)|同时给予|其中")
+_BARE_GAP_RE = re.compile(r"[\s、,/或和及与等*_]*(?:(?:单人|个人|每人)?(?:最高|最多|不超过|上限|封顶))?[\s*_]*")
+_CONTINUATION_RE = re.compile(r"再(?:给予|发放|奖励|补贴|资助)|另(?:行)?给予|增加(?:给予|发放)|还可(?:享受|申请|获得)|同时给予|其中")
 # what may stand between an amount and the benefit word it names ("/人", "的", "一次性")
 _ATTACHED_RE = re.compile(r"\s*(?:/\s*[人年月户]\s*)*(?:的)?\s*(?:一次性)?\s*")
 _CONDITION_RE = re.compile(r"对象|条件|满足|要求|门槛|资格")
 _TIER_LIST_GAP = 6  # characters between two tiers of one list ("全日制", "普通高校")
 _RUN_IN_TITLE = 16  # characters: a paragraph's opening clause this short is its title
-_ELIGIBILITY_RE = re.compile(r"[^:;,。\n]{0,8}?(?:对象|条件|范围)(?:包括|如下|为)?\s*:")
+_ELIGIBILITY_RE = re.compile(r"[^:;,。\n]{0,8}?(?:对象|条件|范围|要求)(?:包括|如下|为)?\s*:")
 _ITEM_SEPARATOR_RE = re.compile(r"[,;:。]|、")
 _ENUMERATION_RE = re.compile(r"[、;]")
 _LOAN_RE = re.compile(r"贷款|担保")
@@ -593,8 +616,10 @@ def _item_break(gap: str, benefit_cues: list[Cue], later_generic: bool = False) 
 
 
 def _bare_gap(segment: str) -> bool:
-    """A short enumeration gap between two figures: ``、`` ``, `` ``/`` with a word or two."""
-    return len(re.sub(r"[\s*_]", "", segment)) <= 6
+    """Nothing but an enumeration separator, perhaps with a ceiling word, between two figures
+    (``5 万、6 万``, ``本科10万、最高150万``): the second figure names no recipient or period
+    of its own (unlike ``博士1万且每月4000元``)."""
+    return bool(_BARE_GAP_RE.fullmatch(segment))
 
 
 def _block_starts(lines: list[Line]) -> list[int]:
