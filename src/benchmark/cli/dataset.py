@@ -4,7 +4,7 @@
     talentbench dataset queue CANDIDATES --corpus DIR -o queue.xlsx [--decisions FILE]
     talentbench dataset apply-review QUEUE [--decisions FILE] [--out provisions.csv]
     talentbench dataset conflicts CANDIDATES --corpus DIR [--decisions FILE]
-    talentbench dataset curate [--shared DIR]
+    talentbench dataset curate --shared DIR [--out DIR]
 """
 
 from __future__ import annotations
@@ -13,13 +13,21 @@ from pathlib import Path
 
 import click
 
-from benchmark.paths import workdir
+from benchmark.paths import resource, workdir
 
 FORMATS = click.Choice(["table", "csv", "json"])
 
 
-def _default_decisions() -> Path:
+def _workdir_decisions() -> Path:
     return workdir() / "data" / "review" / "review_decisions.csv"
+
+
+def _decisions_to_read(explicit: Path | None) -> Path:
+    """The analyst's own decisions once there are any, else those behind the embedded dataset."""
+    if explicit:
+        return explicit
+    own = _workdir_decisions()
+    return own if own.exists() else resource("dataset", "review_decisions.csv")
 
 
 def _enriched_candidates(candidates_path: Path, corpus: Path | None):
@@ -46,7 +54,8 @@ def dataset_group() -> None:
 
 
 @dataset_group.command("summary")
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True,
+              help="Output format.")
 def summary(fmt: str) -> None:
     """One row per registry city: province, level, provisions, features, sources, latest date."""
     from benchmark.dataset import coverage
@@ -68,13 +77,14 @@ def summary(fmt: str) -> None:
 @click.option("-o", "--out", "out", type=click.Path(path_type=Path), required=True,
               help="Queue file to write: .xlsx or .csv (opens cleanly in Excel/WPS).")
 @click.option("--decisions", type=click.Path(path_type=Path),
-              help="Decisions recorded so far (default: data/review/review_decisions.csv).")
+              help="Decisions recorded so far (default: data/review/review_decisions.csv if it "
+                   "exists, else the decisions behind the embedded dataset).")
 def queue(candidates: Path, corpus: Path | None, out: Path, decisions: Path | None) -> None:
     """Turn extraction output into a review queue: mark each row accept / correct / reject."""
     from benchmark.dataset.review import build_queue, conflicts, read_decisions, write_queue
 
     cands = _enriched_candidates(candidates, corpus)
-    recorded = read_decisions(decisions or _default_decisions())
+    recorded = read_decisions(_decisions_to_read(decisions))
     q = build_queue(cands, recorded)
     write_queue(q, out)
     pending = int((~q["reviewed"]).sum())
@@ -91,7 +101,8 @@ def queue(candidates: Path, corpus: Path | None, out: Path, decisions: Path | No
 @dataset_group.command("apply-review")
 @click.argument("queue_file", type=click.Path(path_type=Path))
 @click.option("--decisions", type=click.Path(path_type=Path),
-              help="Decisions file to update (default: data/review/review_decisions.csv).")
+              help="Decisions file to update (default: data/review/review_decisions.csv, started "
+                   "from the decisions behind the embedded dataset).")
 @click.option("--out", type=click.Path(path_type=Path),
               help="Curated provisions CSV to write (default: data/review/provisions_curated.csv).")
 def apply_review_command(queue_file: Path, decisions: Path | None, out: Path | None) -> None:
@@ -105,10 +116,11 @@ def apply_review_command(queue_file: Path, decisions: Path | None, out: Path | N
         write_queue,
     )
 
-    decisions = decisions or _default_decisions()
+    recorded = read_decisions(_decisions_to_read(decisions))
+    decisions = decisions or _workdir_decisions()
     out = out or decisions.parent / "provisions_curated.csv"
     q = read_queue(queue_file)
-    updated = apply_review(q, read_decisions(decisions))
+    updated = apply_review(q, recorded)
     table = curated(updated)
     write_queue(updated, decisions)
     write_csv(table, out)
@@ -119,15 +131,18 @@ def apply_review_command(queue_file: Path, decisions: Path | None, out: Path | N
 
 @dataset_group.command("conflicts")
 @click.argument("candidates", type=click.Path(path_type=Path))
-@click.option("--corpus", type=click.Path(path_type=Path))
-@click.option("--decisions", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--corpus", type=click.Path(path_type=Path),
+              help="Folder of the documents the candidates were extracted from.")
+@click.option("--decisions", type=click.Path(path_type=Path),
+              help="Reviewed decisions to compare with (default as for `queue`).")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True,
+              help="Output format.")
 def conflicts_command(candidates: Path, corpus: Path | None, decisions: Path | None, fmt: str) -> None:
     """List where a new extraction disagrees with reviewed rows (reviewed rows are kept)."""
     from benchmark.dataset.review import conflicts, read_decisions
 
     table = conflicts(_enriched_candidates(candidates, corpus),
-                      read_decisions(decisions or _default_decisions()))
+                      read_decisions(_decisions_to_read(decisions)))
     if fmt == "csv":
         click.echo(table.to_csv(index=False), nl=False)
     elif fmt == "json":
@@ -139,11 +154,14 @@ def conflicts_command(candidates: Path, corpus: Path | None, decisions: Path | N
 @dataset_group.command("curate")
 @click.option("--shared", type=click.Path(path_type=Path), required=True,
               help="The shared material folder (policy_corpus/, gold/, census csv, xlsx).")
-def curate_command(shared: Path) -> None:
-    """Rebuild the embedded dataset tables from the material and the recorded review decisions."""
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the rebuilt tables (default: data/curated/); use them with "
+                   "`talentbench run --provisions DIR/dataset/provisions.csv`.")
+def curate_command(shared: Path, out: Path | None) -> None:
+    """Rebuild the dataset tables from the material and the recorded review decisions."""
     from benchmark.dataset.build import build_all
 
-    for name, (path, n) in build_all(shared).items():
+    for name, (path, n) in build_all(shared, out or workdir() / "data" / "curated").items():
         click.echo(f"{name}: {n} rows -> {path}")
 
 

@@ -45,29 +45,36 @@ def build_provisions(shared: Path) -> pd.DataFrame:
     return table
 
 
-def build_all(shared: Path) -> dict[str, tuple[Path, int]]:
+def build_all(shared: Path, root: Path | None = None) -> dict[str, tuple[Path, int]]:
+    """Rebuild every dataset table under ``root`` (default: the packaged resources folder,
+    which is what a maintainer does in a checkout; users point ``root`` at their own folder)."""
+    root = Path(root) if root else resource()
+
+    def target(*parts: str) -> Path:
+        return root.joinpath(*parts)
+
     out = {}
     texts = curate.read_corpus(shared / "policy_corpus")
     cities = build_cities(shared, texts)
-    out["cities"] = (write_csv(cities, resource("registry", "cities.csv")), len(cities))
+    out["cities"] = (write_csv(cities, target("registry", "cities.csv")), len(cities))
     from benchmark.dataset.stats import city_stats, read_census, with_rankings
 
     rankings = pd.read_csv(shared / "talent_attraction_rankings.csv")
     stats = with_rankings(city_stats(cities, read_census(shared)), rankings)
-    out["city_stats"] = (write_csv(stats, resource("dataset", "city_stats.csv")), len(stats))
+    out["city_stats"] = (write_csv(stats, target("dataset", "city_stats.csv")), len(stats))
     entries = build_entry_points(texts, cities)
-    out["entry_points"] = (write_csv(entries, resource("registry", "entry_points.csv")), len(entries))
+    out["entry_points"] = (write_csv(entries, target("registry", "entry_points.csv")), len(entries))
     from benchmark.dataset.features import FeatureExtractor, curate_features, read_feature_review
 
     candidates = FeatureExtractor().transform(texts)
     review = read_feature_review()
     feats = curate_features(candidates, review, texts)
     pending = len(candidates) - len(review.merge(candidates, on=["doc", "feature"]))
-    out["features"] = (write_csv(feats, resource("dataset", "features.csv")), len(feats))
+    out["features"] = (write_csv(feats, target("dataset", "features.csv")), len(feats))
     if pending:
         out["features_pending_review"] = (resource("dataset", "feature_review.csv"), pending)
     prov = build_provisions(shared)
-    out["provisions"] = (write_csv(prov, resource("dataset", "provisions.csv")), len(prov))
+    out["provisions"] = (write_csv(prov, target("dataset", "provisions.csv")), len(prov))
     return out
 
 
