@@ -114,10 +114,24 @@ def _ranking_display(results: pd.DataFrame, framework: Framework, counts: pd.Ser
                                  "n_provisions": "条目数"})
 
 
+def _cluster_display(results: pd.DataFrame, framework: Framework) -> pd.DataFrame:
+    names = framework.node_names()
+    pillars = [c for c in framework.pillars["code"] if c in results.columns]
+    means = results.groupby("cluster")[pillars].mean()
+    # What sets a group apart: its pillar furthest above the all-city average.
+    standout = (means - results[pillars].mean()).idxmax(axis=1).map(names)
+    table = means.round(1).rename(columns=names)
+    table.insert(0, "城市", results.groupby("cluster")["city"].agg("、".join))
+    table["特点"] = "以" + standout + "见长"
+    return table.reset_index().rename(columns={"cluster": "组"})
+
+
 def _coverage_display(coverage: pd.DataFrame) -> pd.DataFrame:
     shown = coverage[["city", "province", "level", "n_provisions", "n_features", "n_sources",
                       "latest_source_date"]].copy()
     shown["level"] = shown["level"].map(LEVEL_NAMES).fillna(shown["level"])
+    shown["latest_source_date"] = shown["latest_source_date"].astype(object).where(
+        shown["latest_source_date"].notna(), "未注明")
     return shown.rename(columns={"city": "城市", "province": "省份", "level": "级别",
                                  "n_provisions": "货币条目", "n_features": "非货币特征",
                                  "n_sources": "来源数", "latest_source_date": "最新来源日期"})
@@ -286,7 +300,8 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
         focus=None if focus_table is None else _focus_display(focus_table, framework),
         focus_city=config.focus,
         peers=None if peers is None else peers.rename(
-            columns={"city": "城市", "peers": "同类城市（人口规模、增长、城镇化最相近）", "distances": "距离"}),
+            columns={"city": "城市", "peers": "同类城市（最相近在前）", "distances": "距离"}),
+        clusters=_cluster_display(results, framework),
         coverage=_coverage_display(coverage),
         excluded=excluded,
         method=method,

@@ -13,6 +13,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from benchmark.fonts import CJKFont, use_in_matplotlib  # noqa: E402
 from benchmark.store import atomic_output  # noqa: E402
@@ -76,7 +77,8 @@ def indicator_heatmap(normalised: pd.DataFrame, labels: dict[str, str], title: s
 
 def cluster_map(normalised: pd.DataFrame, clusters: pd.Series, title: str, path: Path) -> Path:
     """Cities on the first two principal components of their indicator profile, by cluster."""
-    values = normalised.to_numpy(dtype=float)
+    # The same standardised profile the k-means clustering sees.
+    values = StandardScaler().fit_transform(normalised.to_numpy(dtype=float))
     pca = PCA(n_components=2).fit(values)
     xy = pca.transform(values)
     fig, ax = plt.subplots(figsize=(6.5, 5))

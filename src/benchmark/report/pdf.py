@@ -42,6 +42,7 @@ class ReportContent:
     focus: pd.DataFrame | None = None  # the focus city against its peers, one row per indicator
     focus_city: str | None = None
     peers: pd.DataFrame | None = None
+    clusters: pd.DataFrame | None = None  # one row per cluster: its cities and pillar means
     coverage: pd.DataFrame | None = None
     excluded: list[str] = field(default_factory=list)
     method: list[str] = field(default_factory=list)
@@ -66,7 +67,8 @@ def _styles() -> dict[str, ParagraphStyle]:
         "small": ParagraphStyle("small", parent=base, fontSize=8, leading=11),
         "title": ParagraphStyle("title", parent=base, fontSize=26, leading=36, alignment=TA_CENTER),
         "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=13, leading=20, alignment=TA_CENTER),
-        "h1": ParagraphStyle("h1", parent=base, fontSize=16, leading=24, spaceBefore=8, spaceAfter=6),
+        "h1": ParagraphStyle("h1", parent=base, fontSize=16, leading=24, spaceBefore=8, spaceAfter=6,
+                             keepWithNext=1),
         "caption": ParagraphStyle("caption", parent=base, fontSize=9, alignment=TA_CENTER, textColor=colors.grey),
     }
 
@@ -142,12 +144,19 @@ def write_report(content: ReportContent, path: Path, font: CJKFont) -> Path:
     story.append(heading("图表"))
     for caption, figure in content.figures:
         story += [_image(figure, width, 200 * mm), Paragraph(caption, s["caption"]), Spacer(1, 6 * mm)]
+    if content.clusters is not None and len(content.clusters):
+        story += [heading("政策类型聚类"), Paragraph(
+            "按各城市指标得分的相似程度（k-means，组数按轮廓系数选定）分组；下表为各组的支柱平均得分，"
+            "“特点”为该组相对全体最突出的支柱。", s["body"]), Spacer(1, 3 * mm),
+            _table(content.clusters, s["small"])]
     if content.sensitivity is not None and len(content.sensitivity):
         story += [heading("敏感性分析"), Paragraph(
             "下表为各方法选择对排名变化（平均绝对名次变动）的方差贡献：总效应指数越大，"
             "该选择对排名影响越大。", s["body"]), Spacer(1, 3 * mm), _table(content.sensitivity, s["small"])]
     if content.peers is not None and len(content.peers):
-        story += [heading("同类城市"), _table(content.peers, s["small"])]
+        story += [heading("同类城市"), Paragraph(
+            "同类城市为 2020 年常住人口、2010–2020 年人口增长和城镇化率（标准化后）最接近的城市；"
+            "距离越小越相似。", s["body"]), Spacer(1, 3 * mm), _table(content.peers, s["small"])]
     if content.coverage is not None and len(content.coverage):
         story += [heading("数据覆盖"), _table(content.coverage, s["small"])]
     if content.method:
