@@ -1,4 +1,4 @@
-"""The ``talentbench`` command. Each pipeline area contributes its subcommands from its own module."""
+"""The ``talentbench`` command; each pipeline area adds its subcommands from its own module."""
 
 from __future__ import annotations
 
@@ -46,7 +46,14 @@ def main(argv: list[str] | None = None) -> None:
     except TalentbenchError as exc:
         click.echo(f"talentbench: error: {exc}", err=True)
         sys.exit(2)
-    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+    except IsADirectoryError as exc:
+        click.echo(f"talentbench: error: expected a file but got a folder: {exc.filename}", err=True)
+        sys.exit(2)
+    except UnicodeDecodeError as exc:
+        click.echo(f"talentbench: error: an input file is not UTF-8 text ({exc.reason} at byte {exc.start})",
+                   err=True)
+        sys.exit(2)
+    except (FileNotFoundError, PermissionError) as exc:
         name = getattr(exc, "filename", None) or ""
         click.echo(f"talentbench: error: {exc.strerror or exc}: {name}".rstrip(": "), err=True)
         sys.exit(2)
