@@ -44,7 +44,8 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except TalentbenchError as exc:
-        click.echo(f"talentbench: error: {exc}", err=True)
+        # One line, whatever the message wraps (a YAML parser's error spans several lines).
+        click.echo(f"talentbench: error: {' '.join(str(exc).split())}", err=True)
         sys.exit(2)
     except IsADirectoryError as exc:
         click.echo(f"talentbench: error: expected a file but got a folder: {exc.filename}", err=True)
