@@ -367,3 +367,10 @@ def test_after_tax_restatement_and_total_of_a_monthly_amount_are_not_provisions(
     text = "### 青年人才安居补贴\n补贴金额：每月1250元（税后1000元）\n发放期限：最长24个月（2年），总计最高2.4万元\n"
     records = extract_text(text, "x.md")
     assert [(r["amount_cny"], r["period"], r["duration_months"]) for r in records] == [(1250, "month", 24)]
+
+
+def test_figures_in_a_note_after_an_amount_are_its_parts() -> None:
+    records = extract_text("博士后进站补贴：每人10万元（其中市级5万元、区级5万元）。", "x.md")
+    assert _keys(records) == {("postdoc", "other_cash", 100_000, "once")}
+    records = extract_text("生活补贴（博士每月3000元、硕士每月2000元）", "x.md")
+    assert _keys(records) == {("phd", "living_allowance", 3_000, "month"), ("master", "living_allowance", 2_000, "month")}

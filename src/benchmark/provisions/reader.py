@@ -416,7 +416,10 @@ class DocumentReader:
             seg_start, prev_end = prev_end, amount.end
             segment = t[seg_start:amount.start]
             after = _PERIOD_UNIT_RE.sub("", t[amount.end:min(amount.end + 16, clause[1] + 16)], count=1)
-            if (lex.threshold_re.match(after) or _INSTALMENT_BEFORE_RE.search(segment)
+            note = _open_paren(t, clause[0], amount.start)
+            inside_note = note is not None and any(a.start < note for a, *_ in items)
+            if (inside_note  # "10万元(其中市级5万元…)", "每月1250元(税后1000元)": parts or restatements
+                    or lex.threshold_re.match(after) or _INSTALMENT_BEFORE_RE.search(segment)
                     or lex.currency_before_re.search(segment) or lex.currency_after_re.match(after)
                     or lex.aggregate_re.search(segment)
                     or _excluded(lex, self.benefits, segment, seg_start, amount.start)
@@ -613,6 +616,22 @@ def _item_break(gap: str, benefit_cues: list[Cue], later_generic: bool = False) 
         words = re.sub(r"[\s,;:、。*_]", "", gap)
         return bool(benefit_cues) or (len(words) > _TIER_LIST_GAP and not later_generic)
     return False
+
+
+def _open_paren(t: str, start: int, end: int) -> int | None:
+    """Position of the innermost "(" still open at ``end`` (scanning from ``start``), if any."""
+    stack: list[int] = []
+    pos = t.find("(", start, end)
+    close = t.find(")", start, end)
+    while pos != -1 or close != -1:
+        if close == -1 or (pos != -1 and pos < close):
+            stack.append(pos)
+            pos = t.find("(", pos + 1, end)
+        else:
+            if stack:
+                stack.pop()
+            close = t.find(")", close + 1, end)
+    return stack[-1] if stack else None
 
 
 def _bare_gap(segment: str) -> bool:
