@@ -374,3 +374,20 @@ def test_figures_in_a_note_after_an_amount_are_its_parts() -> None:
     assert _keys(records) == {("postdoc", "other_cash", 100_000, "once")}
     records = extract_text("生活补贴（博士每月3000元、硕士每月2000元）", "x.md")
     assert _keys(records) == {("phd", "living_allowance", 3_000, "month"), ("master", "living_allowance", 2_000, "month")}
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "period", "duration", "cap"),
+    [
+        ("博士生活补贴每月3000元，连续发放36个月", 3_000, "month", 36, False),
+        ("硕士生活补贴1200元/月，最长3年", 1_200, "month", 36, False),
+        ("本科租房补贴每人每年1万元，连续发放2年", 10_000, "year", 24, False),
+        ("博士购房补贴30万元，按4:3:3分三年发放", 300_000, "once", None, False),
+        ("博士安家补贴最高不超过500万元", 5_000_000, "once", None, True),
+        ("博士一次性生活补贴一百万元", 1_000_000, "once", None, False),
+    ],
+)
+def test_period_duration_and_cap_phrases(text: str, amount: int, period: str, duration: int | None, cap: bool) -> None:
+    [record] = extract_text(text, "x.md")
+    assert (record["amount_cny"], record["period"], record["duration_months"], record["is_cap"]) == (
+        amount, period, duration, cap)
