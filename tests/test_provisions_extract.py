@@ -385,6 +385,8 @@ def test_figures_in_a_note_after_an_amount_are_its_parts() -> None:
         ("博士购房补贴30万元，按4:3:3分三年发放", 300_000, "once", None, False),
         ("博士安家补贴最高不超过500万元", 5_000_000, "once", None, True),
         ("博士一次性生活补贴一百万元", 1_000_000, "once", None, False),
+        ("对新引进的博士，三年内给予每年3万元的生活补贴", 30_000, "year", 36, False),
+        ("毕业3年内的硕士每月给予生活补贴2000元", 2_000, "month", None, False),
     ],
 )
 def test_period_duration_and_cap_phrases(text: str, amount: int, period: str, duration: int | None, cap: bool) -> None:

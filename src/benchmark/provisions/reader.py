@@ -26,6 +26,8 @@ _INSTALMENT_BEFORE_RE = re.compile(r"(?:分\s*|\+\s*|首期\s*|首发\s*|续发\
 _INSTALMENT_LABEL_RE = re.compile(r"发放方式|分期|拨付方式")
 _DURATION_LABEL_RE = re.compile(r"时长|期限|年限|发放期")
 _BARE_DURATION_RE = re.compile(r"\s*(?P<num>\d+|[一二三四五六七八九十]+)\s*(?P<unit>年|个月)")
+_WITHIN_GRANT_RE = re.compile(
+    r"(?P<num>\d+|[一二三四五六七八九十]+)\s*(?P<unit>年|个月)内\s*(?:分别|连续|按年|按月)?\s*(?:给予|发放|每)")
 _TOTAL_WORD_RE = re.compile(r"总计|合计|共计|累计|总额")
 _TOTAL_CAP_BEFORE_RE = re.compile(r"(?:最高|累计|合计|总计|共计|总额)\s*(?:不超过)?\s*$")
 # a generic benefit word attached to the figure before it ("1000 万元补贴", "3 万落地奖励")
@@ -558,6 +560,12 @@ class DocumentReader:
                 months = duration_months(match.group("num"), match.group("unit"))
                 if months:
                     return months
+        # "三年内分别给予每年3万元": a period that opens the grant (not "毕业3年内的")
+        match = _WITHIN_GRANT_RE.search(t, clause[0], amount.start)
+        if match:
+            months = duration_months(match.group("num"), match.group("unit"))
+            if months:
+                return months
         # later lines of the same block: "补贴期限不超过 3 年", or a 发放时长 label and its item
         label_seen = False
         for other in self.lines[line.index + 1: line.index + 1 + _DURATION_LOOKAHEAD]:
