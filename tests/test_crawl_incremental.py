@@ -3,6 +3,7 @@ crawls resume."""
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import subprocess
 import sys
@@ -104,18 +105,26 @@ def test_ctrl_c_keeps_what_was_fetched_and_a_rerun_resumes(portal, tmp_path):
     """A real SIGINT to a running `talentbench crawl`: rows fetched so far are written on the
     way out, and a rerun with --max-age picks up where it stopped without refetching."""
     site, server, entries, store = portal
-    settings = tmp_path / "slow.yaml"
+    # The server holds one listing page for 30 s: the crawl is certainly mid-way when the
+    # signal arrives, whatever the machine's load.
+    held = "/xxgk/zcwj/index_1.html"
+    original = server.routes[held]
+    server.routes[held] = dataclasses.replace(original, delay=30.0)
+    settings = tmp_path / "patient.yaml"
     settings.write_text(yaml.safe_dump({"defaults": {
-        "host_interval_seconds": 0.15, "read_timeout_seconds": 2, "max_retries": 0}}))
+        "host_interval_seconds": 0, "read_timeout_seconds": 60, "max_fetch_seconds": 60,
+        "max_retries": 0}}))
     registry = write_registry(tmp_path / "again.csv", [("测试市", "hrss", server.base_url + "/")])
     command = [sys.executable, "-m", "benchmark", "crawl", "--registry", str(registry),
                "--raw-dir", str(store.root), "--settings", str(settings), "--no-progress"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
-    while len(server.hits) < 8 and time.monotonic() < deadline and process.poll() is None:
+    while held not in server.paths() and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.02)
+    time.sleep(0.3)  # let the other pages in flight finish
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
+    server.routes[held] = original
     assert process.returncode == 130, err
     assert err.strip().splitlines()[-1] in ("talentbench: aborted", "talentbench: interrupted")
     assert "Traceback" not in err

@@ -8,19 +8,21 @@ Layout under ``root`` (default ``<workdir>/data/raw``)::
 Nothing here ever overwrites or deletes a body or a manifest row: a crawl only adds. Two fetches
 of the same bytes share one object, so an unchanged page costs a manifest row, not disk space.
 
-The manifest is opened for the length of one call and closed again, so a crawl in one process
-and ``talentbench parse`` in another can take turns on it; a writer that finds the file locked
-waits and retries for a few seconds instead of failing.
+The manifest is opened for the length of one call and closed again, under an exclusive lock
+file, so a crawl in one process and ``talentbench parse`` (or another crawl shard) in another
+take turns on it; a caller that finds it busy waits (up to 15 s) instead of failing.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import tempfile
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,7 @@ from benchmark.errors import TalentbenchError
 from benchmark.paths import workdir
 
 MANIFEST_NAME = "manifest.duckdb"
+LOCK_NAME = "manifest.lock"
 OBJECTS_DIR = "objects"
 
 OUTCOMES = ("stored", "unchanged", "failed", "blocked_robots", "skipped")
@@ -162,29 +165,51 @@ class RawStore:
         return body
 
     # --------------------------------------------------------------- manifest
-    def _connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-        if read_only and not self.manifest_path.exists():
-            self._connect().close()  # create an empty manifest so readers see the schema
+    @contextlib.contextmanager
+    def _manifest(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """An open manifest connection, held under an exclusive lock for as long as it is open.
+
+        The lock file (``manifest.lock``, flock) serialises every process that touches the
+        manifest, so a writer never works from a state another process has since changed,
+        whatever DuckDB's own file locking does. Waiting is bounded: past the deadline the
+        caller gets a one-line TalentbenchError, never a half-written manifest.
+        """
         self.root.mkdir(parents=True, exist_ok=True)
-        deadline = time.monotonic() + _LOCK_WAIT_SECONDS
-        delay = 0.02
-        while True:
+        with open(self.root / LOCK_NAME, "a+b") as lock:
+            self._wait_for_lock(lock.fileno())
             try:
-                con = duckdb.connect(str(self.manifest_path), read_only=read_only)
-                break
-            except duckdb.IOException as exc:
-                # Another process holds the manifest: wait our turn rather than fail.
-                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                if read_only and not self.manifest_path.exists():
+                    duckdb.connect(str(self.manifest_path)).execute(_SCHEMA).close()
+                try:
+                    con = duckdb.connect(str(self.manifest_path), read_only=read_only)
+                except duckdb.Error as exc:
                     raise TalentbenchError(
                         f"cannot open manifest {self.manifest_path}: {exc}"
                     ) from None
+                try:
+                    if not read_only:
+                        con.execute(_SCHEMA)
+                    yield con
+                finally:
+                    con.close()
+            finally:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+    def _wait_for_lock(self, fd: int) -> None:
+        deadline = time.monotonic() + _LOCK_WAIT_SECONDS
+        delay = 0.005
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TalentbenchError(
+                        f"manifest {self.manifest_path} stayed locked by another process "
+                        f"for {_LOCK_WAIT_SECONDS:.0f} s"
+                    ) from None
                 time.sleep(delay)
-                delay = min(delay * 2, 0.5)
-            except duckdb.Error as exc:
-                raise TalentbenchError(f"cannot open manifest {self.manifest_path}: {exc}") from None
-        if not read_only:
-            con.execute(_SCHEMA)
-        return con
+                delay = min(delay * 2, 0.2)
 
     @staticmethod
     def _normalise_row(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -229,29 +254,24 @@ class RawStore:
                 frame[name] = pd.to_datetime(frame[name])
             else:
                 frame[name] = frame[name].astype("object")
-        con = self._connect()
-        try:
+        with self._manifest() as con:
             con.register("incoming_rows", frame)
             con.execute("BEGIN TRANSACTION")
-            ids = con.execute(
-                f"INSERT INTO fetches ({', '.join(names)}) "
-                f"SELECT {', '.join(f'CAST({n} AS {COLUMNS[n]})' for n in names)} FROM incoming_rows "
-                "RETURNING fetch_id"
-            ).fetchall()
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        finally:
-            con.close()
+            try:
+                ids = con.execute(
+                    f"INSERT INTO fetches ({', '.join(names)}) "
+                    f"SELECT {', '.join(f'CAST({n} AS {COLUMNS[n]})' for n in names)} "
+                    "FROM incoming_rows RETURNING fetch_id"
+                ).fetchall()
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
         return [int(i[0]) for i in ids]
 
     def _query(self, sql: str, params: list | None = None) -> pd.DataFrame:
-        con = self._connect(read_only=True)
-        try:
+        with self._manifest(read_only=True) as con:
             frame = con.execute(sql, params or []).df()
-        finally:
-            con.close()
         if "fetched_at" in frame:
             frame["fetched_at"] = pd.to_datetime(frame["fetched_at"]).dt.tz_localize("UTC")
         if "last_seen_at" in frame:
