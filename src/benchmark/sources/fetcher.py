@@ -204,18 +204,17 @@ class Fetcher:
         current = url
         wire = 0
         attempts = 0
-        policy = self.settings.for_host(host_key(url))
         result: FetchResult
         while True:
             policy = self.settings.for_host(host_key(current))
-            outcome = await self._get_with_retries(current, headers or {}, policy)
-            attempts += outcome.attempts
-            wire += outcome.wire_bytes
-            response = outcome.response
+            tried = await self._get_with_retries(current, headers or {}, policy)
+            attempts += tried.attempts
+            wire += tried.wire_bytes
+            response = tried.response
             if response is None:
                 result = FetchResult(
-                    url=url, outcome="failed", final_url=current, status=outcome.status,
-                    reason=outcome.reason,
+                    url=url, outcome="failed", final_url=current, status=tried.status,
+                    reason=tried.reason,
                 )
                 break
             status = response.status
@@ -229,12 +228,11 @@ class Fetcher:
                 elif len(chain) > policy.max_redirects:
                     refusal = ("failed", "too_many_redirects")
                 elif guard is not None:
-                    refusal = await guard(target)
+                    refusal = await guard(target)  # allow-list and robots.txt of the target
                 if refusal is not None:
-                    outcome, why = refusal
-                    # a redirect we will not follow: the allow-list or robots.txt said no
+                    refused_as, why = refusal
                     result = FetchResult(
-                        url=url, outcome=outcome, final_url=target or current, status=status,
+                        url=url, outcome=refused_as, final_url=target or current, status=status,
                         reason=why, headers=response.headers,
                     )
                     break
