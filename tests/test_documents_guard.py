@@ -40,10 +40,11 @@ def test_a_hanging_converter_is_cut_by_the_time_budget(tmp_path):
     # and reports its own reason; the worker survives.
     hang = _script(tmp_path / "soffice", "exec sleep 60\n")
     body = (FIXTURES / "legacy_notice.doc").read_bytes()
-    with GuardedParser(timeout=1.5, soffice=hang) as parser:
+    # A limit generous enough that a loaded CI machine still reaches the converter in time.
+    with GuardedParser(timeout=5.0, soffice=hang) as parser:
         doc = parser.parse(body, None, "https://a.cn/x.doc", city="杭州")
         assert (doc.status, doc.source_type, doc.city) == ("failed", "doc", "杭州")
-        assert doc.reason.startswith("libreoffice-timeout: over 1.")
+        assert doc.reason.startswith("libreoffice-timeout: over 3.5")
         assert parser.restarts == 0
 
 
