@@ -2,6 +2,7 @@
 
 import shutil
 import subprocess
+import sys
 import warnings
 
 import duckdb
@@ -107,7 +108,7 @@ def test_a_failed_run_leaves_earlier_outputs_intact(result, tmp_path):
     before = {p: p.read_bytes() for p in (workdir / "data" / "processed").glob("*.parquet")}
     bad = tmp_path / "provisions.csv"
     bad.write_text("city,tier\n杭州,bachelor\n", encoding="utf-8")
-    outcome = subprocess.run(["talentbench", "run", "--provisions", str(bad), "--out", str(workdir)],
+    outcome = subprocess.run([sys.executable, "-m", "benchmark", "run", "--provisions", str(bad), "--out", str(workdir)],
                              capture_output=True, text=True)
     assert outcome.returncode == 2
     assert {p: p.read_bytes() for p in before} == before
@@ -115,7 +116,7 @@ def test_a_failed_run_leaves_earlier_outputs_intact(result, tmp_path):
 
 
 def test_focus_city_report_names_the_peers_that_outbid_it(tmp_path):
-    outcome = subprocess.run(["talentbench", "run", "--focus", "杭州", "--out", str(tmp_path)],
+    outcome = subprocess.run([sys.executable, "-m", "benchmark", "run", "--focus", "杭州", "--out", str(tmp_path)],
                              capture_output=True, text=True, timeout=120)
     assert outcome.returncode == 0, outcome.stderr
     table = pd.read_parquet(tmp_path / "data" / "processed" / "focus_comparison.parquet")
