@@ -30,11 +30,19 @@ def _decisions_to_read(explicit: Path | None) -> Path:
     return own if own.exists() else resource("dataset", "review_decisions.csv")
 
 
-def _enriched_candidates(candidates_path: Path, corpus: Path | None):
+def _enriched_candidates(candidates_path: Path, corpus: Path | None, documents: Path | None = None):
     from benchmark.dataset import curate
     from benchmark.dataset.review import read_candidates
 
     cands = read_candidates(candidates_path)
+    if documents is not None:
+        import pandas as pd
+
+        from benchmark.errors import TalentbenchError
+
+        if not documents.is_file():
+            raise TalentbenchError(f"documents table not found: {documents} (run `talentbench parse`)")
+        return curate.from_documents_table(cands, pd.read_parquet(documents))
     if corpus is None:
         from benchmark.dataset.schema import PROVISION_COLUMNS
 
@@ -74,16 +82,20 @@ def summary(fmt: str) -> None:
 @click.option("--corpus", type=click.Path(path_type=Path),
               help="Folder of the documents the candidates were extracted from (adds city, "
                    "source URL, date and status to each candidate).")
+@click.option("--documents", type=click.Path(path_type=Path),
+              help="For candidates extracted from `talentbench parse` output: its documents table "
+                   "(data/processed/documents.parquet), which gives each one's city, URL and date.")
 @click.option("-o", "--out", "out", type=click.Path(path_type=Path), required=True,
               help="Queue file to write: .xlsx or .csv (opens cleanly in Excel/WPS).")
 @click.option("--decisions", type=click.Path(path_type=Path),
               help="Decisions recorded so far (default: data/review/review_decisions.csv if it "
                    "exists, else the decisions behind the embedded dataset).")
-def queue(candidates: Path, corpus: Path | None, out: Path, decisions: Path | None) -> None:
+def queue(candidates: Path, corpus: Path | None, documents: Path | None, out: Path,
+          decisions: Path | None) -> None:
     """Turn extraction output into a review queue: mark each row accept / correct / reject."""
     from benchmark.dataset.review import build_queue, conflicts, read_decisions, write_queue
 
-    cands = _enriched_candidates(candidates, corpus)
+    cands = _enriched_candidates(candidates, corpus, documents)
     recorded = read_decisions(_decisions_to_read(decisions))
     q = build_queue(cands, recorded)
     write_queue(q, out)

@@ -38,10 +38,38 @@ def is_mainland(doc: str) -> bool:
 
 
 def read_corpus(corpus_dir: Path) -> dict[str, str]:
-    """{file name: text} for every Markdown document, read exactly as the offsets assume."""
+    """{file name: text} for every Markdown or plain-text document (``parse`` writes .txt),
+    read exactly as the extractor's offsets assume (no newline translation)."""
     if not corpus_dir.is_dir():
         raise TalentbenchError(f"corpus folder not found: {corpus_dir}")
-    return {p.name: p.read_text(encoding="utf-8") for p in sorted(corpus_dir.glob("*.md"))}
+    paths = sorted([*corpus_dir.glob("*.md"), *corpus_dir.glob("*.txt")])
+    texts = {}
+    for path in paths:
+        with path.open(encoding="utf-8", newline="") as handle:
+            texts[path.name] = handle.read()
+    return texts
+
+
+def from_documents_table(cands: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+    """Provenance for candidates extracted from ``talentbench parse`` output.
+
+    Such a document is the official page itself, named ``<doc_id>.txt``: its city, URL and
+    dates come from the documents table rather than from citations inside the text.
+    """
+    meta = documents.drop_duplicates("doc_id").set_index("doc_id")
+    doc_ids = cands["doc"].str.removesuffix(".txt")
+    known = doc_ids.isin(meta.index)
+    if not known.all():
+        missing = sorted(set(cands.loc[~known, "doc"]))[:5]
+        raise TalentbenchError(f"candidates name documents not in the documents table: {', '.join(missing)}")
+    rows = meta.loc[doc_ids]
+    date = rows["issue_date"].fillna(rows["publish_date"]) if "publish_date" in rows else rows["issue_date"]
+    out = cands.reindex(columns=PROVISION_COLUMNS).assign(
+        city=rows["city"].to_numpy(), scope="city", district=None,
+        source_url=rows["url"].to_numpy(), source_date=date.astype("string").to_numpy(),
+        # The official text itself, not a summary with 已坐实/待复核 marks: the review decides.
+        status="confirmed", review=None)
+    return out[PROVISION_COLUMNS]
 
 
 def read_xlsx_documents(path: Path) -> dict[str, str]:
