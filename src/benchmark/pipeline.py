@@ -61,6 +61,20 @@ def load_method_yaml(path: Path | None, default: str, label: str, list_key: str)
     return config
 
 
+def build_index(matrix: pd.DataFrame, framework: Framework, spec: dict):
+    """The composite index of a city x indicator matrix, in COINr's layout, built from ``spec``.
+
+    Returns the built ``CompositeIndex`` and the indicators left out as too thinly known.
+    """
+    from benchmark.index import CompositeIndex
+
+    thin = framework.thin_indicators(matrix)
+    kept = [ind.code for ind in framework.indicators if ind.code not in thin]
+    idata = matrix[kept].reset_index().rename(columns={"city": "uCode"})
+    idata.insert(1, "uName", idata["uCode"])
+    return CompositeIndex(idata, framework.imeta(exclude=thin)).build(spec), thin
+
+
 def read_provisions_csv(path: Path) -> pd.DataFrame:
     """Read a curated provisions CSV given by the user, with a clear error for each way it can be bad."""
     from benchmark.dataset import validate_provisions
@@ -174,7 +188,6 @@ def _peers_for(focus: str, peers: pd.DataFrame | None, clusters: pd.Series) -> l
 def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> RunResult:
     """Run the main job; ``progress`` is told the name of each stage as it starts."""
     from benchmark import dataset, registry
-    from benchmark.index import CompositeIndex
     from benchmark.index.sensitivity import sensitivity, uncertainty
     from benchmark.report import figures
     from benchmark.report.pdf import ReportContent, write_report
@@ -206,13 +219,10 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
     features = dataset.load_features()
     matrix, provenance = build_matrix(usable, framework, benchmarked,
                                       features[features["status"].isin(config.statuses)])
-    thin = framework.thin_indicators(matrix)
+    coin, thin = build_index(matrix, framework, spec)
     indicator_codes = [ind.code for ind in framework.indicators if ind.code not in thin]
 
     progress("计算综合指数")
-    idata = matrix[indicator_codes].reset_index().rename(columns={"city": "uCode"})
-    idata.insert(1, "uName", idata["uCode"])
-    coin = CompositeIndex(idata, framework.imeta(exclude=thin)).build(spec)
     results = coin.results.rename(columns={"uCode": "city"}).drop(columns=["uName"], errors="ignore")
     ranked = results["city"].tolist()
     excluded = [c for c in benchmarked if c not in set(ranked)]
