@@ -50,7 +50,7 @@ def test_all_pdf_fonts_are_embedded(result):
 
 def test_figures_render_as_images(result):
     workdir, _ = result
-    for name in ("ranking", "heatmap", "clusters", "rank_uncertainty"):
+    for name in ("ranking", "heatmap", "clusters", "rank_uncertainty", "policy_vs_outcome"):
         image = mpimg.imread(workdir / "figures" / f"{name}.png")
         assert image.shape[0] > 300 and image.shape[1] > 300
         assert image.std() > 0.05, f"{name}.png is blank"

@@ -19,6 +19,7 @@ from benchmark.errors import TalentbenchError
 from benchmark.fonts import find_cjk_font
 from benchmark.framework import Framework, load_framework
 from benchmark.matrix import build_matrix
+from benchmark.outcomes import OUTCOME_COLUMN, policy_outcome
 from benchmark.paths import resource
 from benchmark.store import write_tables
 
@@ -248,6 +249,7 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
     context = stats.reindex(benchmarked)[[c for c in CONTEXT_COLUMNS if c in stats.columns]]
     has_context = context.shape[1] > 0 and len(context.dropna()) > config.n_peers
     peers = nearest_peers(context, n_peers=config.n_peers) if has_context else None
+    outcome = policy_outcome(results, stats.reset_index(), framework.index_code)
     focus_table = None
     if config.focus:
         focus_table = peer_comparison(matrix, config.focus, _peers_for(config.focus, peers, clusterer.labels_))
@@ -270,6 +272,12 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
                 i["name"] for i in uncertain["inputs"]) + "）", figures.rank_uncertainty(
                 spread.summary.dropna(subset=["Nominal"]), "排名不确定性", figdir / "rank_uncertainty.png")),
         ]
+        if outcome is not None:
+            figure_paths.append((
+                f"图5 政策力度与人才吸引力（斯皮尔曼相关 ρ = {outcome.rho:.2f}，p = {outcome.p_value:.2f}，"
+                f"n = {outcome.n}；相关不代表因果）",
+                figures.policy_vs_outcome(outcome.table, framework.index_code, OUTCOME_COLUMN,
+                                          "政策力度与人才吸引力", figdir / "policy_vs_outcome.png")))
 
     progress("写入表格")
     coverage = dataset.coverage(provisions, features)
@@ -281,6 +289,7 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
         "coverage": coverage,
         "rank_uncertainty": rank_spread,
         "sensitivity": sobol,
+        "policy_outcome": outcome.table if outcome is not None else pd.DataFrame(columns=["city"]),
         **{f"index_{stage.lower()}": df for stage, df in coin.data.items()},
     }
     # Written on every run, empty when not asked for, so no table from an earlier run lingers.

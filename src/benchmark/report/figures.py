@@ -109,3 +109,18 @@ def rank_uncertainty(summary: pd.DataFrame, title: str, path: Path) -> Path:
     ax.set_title(title)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize=8, frameon=False)
     return _save(fig, path)
+
+
+def policy_vs_outcome(table: pd.DataFrame, score_col: str, outcome_col: str, title: str,
+                      path: Path) -> Path:
+    """Policy score against the talent-attraction rank (best rank at the top)."""
+    fig, ax = plt.subplots(figsize=(6.5, 5))
+    ax.scatter(table[score_col], table[outcome_col], s=50, color="#2b6ca3")
+    for row in table.itertuples(index=False):
+        ax.annotate(row.city, (getattr(row, score_col), getattr(row, outcome_col)),
+                    textcoords="offset points", xytext=(4, 3), fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("人才政策综合指数")
+    ax.set_ylabel("人才吸引力排名（2022，1 = 最高）")
+    ax.set_title(title)
+    return _save(fig, path)
