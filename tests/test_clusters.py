@@ -57,3 +57,15 @@ def test_an_impossible_number_of_clusters_is_refused(k):
     table = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0, 5.0]}, index=list("abcde"))
     with pytest.raises(TalentbenchError, match="from 2 to 4"):
         PolicyClusters(n_clusters=k).fit(table)
+
+
+def test_coverage_gaps_list_groups_only_peers_reach():
+    from benchmark.clusters import coverage_gaps
+
+    provisions = pd.DataFrame({
+        "city": ["杭州", "杭州", "武汉", "武汉", "长沙", "郑州"],
+        "tier": ["bachelor", "phd", "bachelor", "college", "college", "postdoc"],
+    })
+    gaps = coverage_gaps(provisions, "杭州", ["武汉", "长沙"]).set_index("tier")
+    assert list(gaps.index) == ["college"]  # 郑州 is no peer; bachelor and phd are covered
+    assert gaps.at["college", "peers"] == "武汉,长沙"

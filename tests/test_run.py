@@ -129,6 +129,8 @@ def test_focus_city_report_names_the_peers_that_outbid_it(tmp_path):
     text = subprocess.run(["pdftotext", str(tmp_path / "reports" / "talent_policy_report_杭州.pdf"), "-"],
                           capture_output=True, text=True, check=True).stdout
     assert "杭州与同类城市逐项比较" in text
+    # Talent groups only peers cover: 武汉 pays 大专 graduates, 杭州's confirmed sources do not.
+    assert "大专" in text.split("未见已坐实条目的人才类别")[1]
 
 
 def test_rank_intervals_contain_the_median_and_sensitivity_covers_every_input(result):
@@ -140,3 +142,4 @@ def test_rank_intervals_contain_the_median_and_sensitivity_covers_every_input(re
     sobol = outcome.tables["sensitivity"]
     assert len(sobol) == 4
     assert (sobol["ST"] > -0.05).all() and sobol["ST"].max() > 0.05  # something moves the ranks
+

@@ -121,3 +121,19 @@ def peer_comparison(matrix: pd.DataFrame, focus: str, peers: list[str]) -> pd.Da
             "outbid_by": ",".join(others[others > own].sort_values(ascending=False).index) if pd.notna(own) else "",
         })
     return pd.DataFrame(rows)
+
+
+def coverage_gaps(provisions: pd.DataFrame, focus: str, peers: list[str], column: str = "tier") -> pd.DataFrame:
+    """Talent groups (or benefit types) that peers' provisions cover and the focus city's do not.
+
+    One row per value of ``column`` offered by at least one peer but by no provision of the
+    focus city, with the peers that offer it. "Not offered" here means no sourced provision
+    is known, which the report words as such.
+    """
+    offered = provisions.groupby(column)["city"].agg(set)
+    rows = []
+    for value, cities in offered.items():
+        by_peers = [p for p in peers if p in cities]
+        if by_peers and focus not in cities:
+            rows.append({column: value, "peers": ",".join(by_peers)})
+    return pd.DataFrame(rows, columns=[column, "peers"])

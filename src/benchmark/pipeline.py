@@ -14,10 +14,10 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from benchmark.clusters import PolicyClusters, nearest_peers, peer_comparison
+from benchmark.clusters import PolicyClusters, coverage_gaps, nearest_peers, peer_comparison
 from benchmark.errors import TalentbenchError
 from benchmark.fonts import find_cjk_font
-from benchmark.framework import Framework, load_framework
+from benchmark.framework import Framework, load_framework, vocabulary
 from benchmark.matrix import build_matrix
 from benchmark.outcomes import OUTCOME_COLUMN, policy_outcome
 from benchmark.paths import resource
@@ -250,9 +250,11 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
     has_context = context.shape[1] > 0 and len(context.dropna()) > config.n_peers
     peers = nearest_peers(context, n_peers=config.n_peers) if has_context else None
     outcome = policy_outcome(results, stats.reset_index(), framework.index_code)
-    focus_table = None
+    focus_table = focus_gaps = None
     if config.focus:
-        focus_table = peer_comparison(matrix, config.focus, _peers_for(config.focus, peers, clusterer.labels_))
+        focus_peers = _peers_for(config.focus, peers, clusterer.labels_)
+        focus_table = peer_comparison(matrix, config.focus, focus_peers)
+        focus_gaps = coverage_gaps(usable, config.focus, focus_peers)
 
     progress("绘制图表")
     figdir = config.workdir / "figures"
@@ -318,6 +320,9 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
         figures=figure_paths,
         focus=None if focus_table is None else _focus_display(focus_table, framework),
         focus_city=config.focus,
+        focus_gaps=None if focus_gaps is None else focus_gaps.assign(
+            tier=focus_gaps["tier"].map(vocabulary().tiers).fillna(focus_gaps["tier"])).rename(
+            columns={"tier": "人才类别", "peers": "有已坐实补贴的同类城市"}),
         peers=None if peers is None else peers.rename(
             columns={"city": "城市", "peers": "同类城市（最相近在前）", "distances": "距离"}),
         clusters=_cluster_display(results, framework),

@@ -41,6 +41,7 @@ class ReportContent:
     figures: list[tuple[str, Path]]  # (caption, png)
     focus: pd.DataFrame | None = None  # the focus city against its peers, one row per indicator
     focus_city: str | None = None
+    focus_gaps: pd.DataFrame | None = None  # talent groups peers cover and the focus city does not
     peers: pd.DataFrame | None = None
     clusters: pd.DataFrame | None = None  # one row per cluster: its cities and pillar means
     coverage: pd.DataFrame | None = None
@@ -141,6 +142,10 @@ def write_report(content: ReportContent, path: Path, font: CJKFont) -> Path:
                         + "，需核实本市是否有相应政策。")
         story += [heading(f"{city}与同类城市逐项比较"), Paragraph(summary, s["body"]),
                   Spacer(1, 3 * mm), _table(focus, s["small"])]
+        if content.focus_gaps is not None and len(content.focus_gaps):
+            story += [Spacer(1, 4 * mm), Paragraph(
+                f"同类城市有已坐实的货币补贴、而{city}未见已坐实条目的人才类别（可能是政策空白，也可能是数据缺口）：",
+                s["body"]), Spacer(1, 2 * mm), _table(content.focus_gaps, s["small"])]
     story.append(heading("图表"))
     for caption, figure in content.figures:
         story += [_image(figure, width, 200 * mm), Paragraph(caption, s["caption"]), Spacer(1, 6 * mm)]
