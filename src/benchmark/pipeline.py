@@ -161,9 +161,16 @@ def _yuan(value: float) -> str:
 def _focus_display(table: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     names = framework.indicator_names()
     plain = {ind.code for ind in framework.indicators if ind.from_features}
+    # An ordinal score reads back as the level it stands for (2 -> 大专 for a minimum degree).
+    levels = {ind.code: {score: vocabulary().tiers.get(name, name) for name, score in ind.levels}
+              for ind in framework.indicators if ind.levels}
 
     def fmt(code: str, value: float) -> str:
-        return ("无数据" if pd.isna(value) else f"{value:g}") if code in plain else _yuan(value)
+        if pd.isna(value):
+            return "无数据"
+        if code in levels:
+            return levels[code].get(value, f"{value:g}")
+        return f"{value:g}" if code in plain else _yuan(value)
 
     rows = []
     for r in table.itertuples():
