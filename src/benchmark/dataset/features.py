@@ -36,7 +36,10 @@ def load_rules(path: Path | None = None) -> dict:
         raise TalentbenchError(f"cannot read feature rules {path}: {exc}") from None
     for name, rule in rules.items():
         try:
-            rule["_re"] = re.compile(rule["pattern"])
+            # one pattern, or a list tried in order: the strongest wording first, looser ones
+            # only for documents where no stronger wording is found
+            patterns = rule["pattern"] if isinstance(rule["pattern"], list) else [rule["pattern"]]
+            rule["_res"] = [re.compile(p) for p in patterns]
             rule["_ctx"] = re.compile(rule["context"]) if rule.get("context") else None
         except (re.error, KeyError) as exc:
             raise TalentbenchError(f"feature rule {name}: bad pattern ({exc})") from None
@@ -44,7 +47,8 @@ def load_rules(path: Path | None = None) -> dict:
 
 
 class FeatureExtractor:
-    """Candidate features of documents: the first clause per (document, feature) a rule finds.
+    """Candidate features of documents: the first clause per (document, feature) a rule finds
+    (with several patterns, the first clause of the first pattern that finds one).
 
     Parameters follow scikit-learn style: configuration in ``__init__``, work in ``transform``.
     """
@@ -67,11 +71,12 @@ class FeatureExtractor:
     @staticmethod
     def _first(doc: str, text: str, name: str, rule: dict) -> dict | None:
         secs = pv.sections(text)
-        for m in rule["_re"].finditer(text):
+        matches = (m for pattern in rule["_res"] for m in pattern.finditer(text))
+        for m in matches:
             lo = text.rfind("\n", 0, m.start()) + 1
             hi = text.find("\n", m.end())
             line = text[lo : hi if hi >= 0 else len(text)]
-            if HEDGE_RE.search(line) or line.lstrip().startswith("#"):
+            if HEDGE_RE.search(line) or line.lstrip().startswith("#") or _hedged_list(text, lo):
                 continue
             if rule["_ctx"] is not None:
                 heads = " ".join(s.title for s in pv.enclosing_sections(text, m.start(), secs))
@@ -93,6 +98,25 @@ class FeatureExtractor:
                 "start": m.start(), "end": m.end(), "review": None,
             }
         return None
+
+
+_LIST_ITEM_RE = re.compile(r"\s*(?:[-*+]|\d+[.、)）])\s")
+
+
+def _hedged_list(text: str, line_start: int) -> bool:
+    """A list item under a lead-in that hedges ("可能涉及：", then "- 子女教育") is hedged too."""
+    if not _LIST_ITEM_RE.match(text, line_start):
+        return False
+    hi = line_start - 1
+    while hi > 0:
+        lo = text.rfind("\n", 0, hi) + 1
+        line = text[lo:hi]
+        if line.strip() and not _LIST_ITEM_RE.match(line):
+            return bool(HEDGE_RE.search(line)) and not line.lstrip().startswith(("#", "|"))
+        if not line.strip():
+            return False  # a blank line ends the list: no lead-in
+        hi = lo - 1
+    return False
 
 
 def read_feature_review(path: Path | None = None) -> pd.DataFrame:
