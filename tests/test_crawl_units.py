@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from benchmark.encoding import decode_bytes
 from benchmark.errors import TalentbenchError
 from benchmark.sources import (
     CrawlSettings,
@@ -11,7 +12,6 @@ from benchmark.sources import (
     Link,
     LinkRules,
     allowed_hosts,
-    decode_html,
     extract_links,
     load_entry_points,
     select_cities,
@@ -55,13 +55,13 @@ def test_host_key_and_extension():
     (b"\xef\xbb\xbf" + "<p>人才安居补贴</p>".encode(), "text/html; charset=gbk"),  # BOM wins
     ("<p>人才安居补贴</p>".encode(), None),  # plain UTF-8
 ])
-def test_decode_html_recovers_chinese_text(body, ctype):
-    assert "人才安居补贴" in decode_html(body, ctype)
+def test_portal_pages_decode_to_chinese_text(body, ctype):
+    assert "人才安居补贴" in decode_bytes(body, ctype).text
 
 
-def test_decode_html_never_raises_on_garbage():
-    assert isinstance(decode_html(bytes(range(256)) * 10), str)
-    assert decode_html(b"") == ""
+def test_decoding_never_raises_on_garbage():
+    assert isinstance(decode_bytes(bytes(range(256)) * 10).text, str)
+    assert decode_bytes(b"").text == ""
 
 
 def test_extract_links_resolves_base_and_reads_titles():

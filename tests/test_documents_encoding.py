@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.documents.encoding import (
+from benchmark.encoding import (
     decode_bytes,
     header_charset,
     normalize_charset,
@@ -89,3 +89,20 @@ def test_undecodable_bytes_are_replaced_not_raised():
 def test_latin1_default_declaration_does_not_mangle_chinese():
     body = "<html><body>人才安居补贴</body></html>".encode()
     assert decode_bytes(body, "text/html; charset=ISO-8859-1").text.endswith("人才安居补贴</body></html>")
+
+
+def test_a_few_corrupt_bytes_do_not_turn_a_utf8_page_into_mojibake():
+    # A truncated multi-byte character in a template: nothing decodes strictly any more.
+    page = "<html><body>" + "上海市人民政府关于人才安居补贴的通知。" * 40 + "</body></html>"
+    body = page.encode("utf-8")
+    body = body[:200] + b"\xff" + body[201:]
+    decoded = decode_bytes(body, None)
+    assert (decoded.encoding, decoded.source) == ("utf-8", "replaced")
+    assert decoded.text.count("人才安居补贴") >= 39 and decoded.text.count("\ufffd") <= 2
+
+
+@pytest.mark.parametrize("label", ["base64", "rot13", "zlib", "hex"])
+def test_codecs_that_are_not_text_encodings_are_ignored(label):
+    assert normalize_charset(label) is None
+    decoded = decode_bytes(bytes(range(128, 256)) * 4, f"text/html; charset={label}")
+    assert isinstance(decoded.text, str)

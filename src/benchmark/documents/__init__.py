@@ -10,10 +10,10 @@ Public API:
 """
 
 from benchmark.documents.convert import detect_type, parse_bytes, reason_category
-from benchmark.documents.encoding import decode_bytes
 from benchmark.documents.guard import GuardedParser
 from benchmark.documents.metadata import extract_metadata, normalize_doc_number, parse_date
 from benchmark.documents.model import Document
+from benchmark.encoding import decode_bytes
 
 _STAGE_NAMES = {"DocumentStage", "ParseSummary", "read_documents"}
 

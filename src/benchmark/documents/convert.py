@@ -20,12 +20,12 @@ from urllib.parse import urlsplit
 import defusedxml.ElementTree as safe_etree
 from defusedxml import DefusedXmlException
 
-from benchmark.documents.encoding import decode_bytes
 from benchmark.documents.html import SiteTable, parse_html
 from benchmark.documents.metadata import Labels, extract_metadata
 from benchmark.documents.model import Document, Extracted, ParseFailure, SourceType, body_id
 from benchmark.documents.office import parse_docx, parse_legacy_office, parse_xlsx
 from benchmark.documents.pdf import parse_pdf
+from benchmark.encoding import decode_bytes
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
 MAX_MARKUP_BYTES = 16 * 1024 * 1024  # HTML, XML and plain text

@@ -23,8 +23,8 @@ import lxml.html
 import trafilatura
 import yaml
 
-from benchmark.documents.encoding import decode_bytes
 from benchmark.documents.model import Extracted, ParseFailure
+from benchmark.encoding import decode_bytes
 from benchmark.errors import TalentbenchError
 from benchmark.paths import resource
 

@@ -4,7 +4,7 @@ Modules, each small and testable on its own:
 
 - ``registry``  entry points (``city,kind,url``) from the peer-city registry; the allow-list they imply
 - ``settings``  fetch policy as data (``resources/crawl/settings.yaml``), per-host overrides
-- ``links``     charset-robust HTML decoding, link extraction, keyword/section/pagination rules
+- ``links``     link extraction (pages decoded by ``benchmark.encoding``), keyword/section/pagination rules
                 (``resources/crawl/rules.yaml``)
 - ``robots``    robots.txt per RFC 9309 (via protego)
 - ``ratelimit`` per-host start interval and concurrency, global in-flight cap
@@ -55,7 +55,7 @@ How it scales to thousands of portals without a rewrite
 """
 
 from benchmark.sources.engine import Crawler, CrawlItem, CrawlSummary
-from benchmark.sources.links import Link, LinkRules, decode_html, extract_links
+from benchmark.sources.links import Link, LinkRules, extract_links
 from benchmark.sources.registry import (
     EntryPoint,
     allowed_hosts,
@@ -75,7 +75,6 @@ __all__ = [
     "Link",
     "LinkRules",
     "allowed_hosts",
-    "decode_html",
     "extract_links",
     "load_entry_points",
     "select_cities",

@@ -1,4 +1,7 @@
-"""Finding the links worth following on a portal page: decoding, extraction, keyword rules."""
+"""Finding the links worth following on a portal page: extraction and keyword rules.
+
+Pages are decoded by :func:`benchmark.encoding.decode_bytes`, the same policy the parser uses.
+"""
 
 from __future__ import annotations
 
@@ -7,66 +10,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import charset_normalizer
 import lxml.etree
 import lxml.html
 import yaml
 
+from benchmark.encoding import decode_bytes
 from benchmark.errors import TalentbenchError
 from benchmark.paths import resource
 from benchmark.sources.urls import extension, normalize_url
-
-# Chinese portals label GB18030 pages as gb2312 or gbk; gb18030 decodes all of them.
-_CHARSET_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030"}
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-]+)""", re.I)
-_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([a-zA-Z0-9_\-]+)", re.I)
-
-
-def _codec(name: str | None) -> str | None:
-    if not name:
-        return None
-    name = name.strip().lower()
-    name = _CHARSET_ALIASES.get(name, name)
-    try:
-        "".encode(name)
-    except LookupError:
-        return None
-    return name
-
-
-def decode_html(body: bytes, content_type: str | None = None) -> str:
-    """Text of an HTML body, whatever the portal did or did not declare.
-
-    Order: a declaration that actually decodes (header, then <meta>), a BOM, strict UTF-8,
-    strict GB18030 (the usual undeclared case on Chinese portals), statistical detection,
-    and finally UTF-8 with replacement characters. Never raises.
-    """
-    if body.startswith(b"\xef\xbb\xbf"):
-        return body[3:].decode("utf-8", errors="replace")
-    header = _HEADER_CHARSET.search(content_type or "")
-    meta = _META_CHARSET.search(body[:4096])
-    for declared in (header.group(1) if header else None, meta.group(1).decode() if meta else None):
-        codec = _codec(declared)
-        if codec:
-            try:
-                return body.decode(codec)
-            except UnicodeDecodeError:
-                continue  # a wrong declaration is common; fall through to detection
-    for codec in ("utf-8", "gb18030"):
-        try:
-            return body.decode(codec)
-        except UnicodeDecodeError:
-            continue
-    # A few corrupt bytes in an otherwise UTF-8 or GB18030 page (common: truncated
-    # multi-byte characters in hand-edited templates) should not cost a statistical guess.
-    candidates = [body.decode(codec, errors="replace") for codec in ("utf-8", "gb18030")]
-    text = min(candidates, key=lambda t: t.count("\ufffd"))
-    if text.count("\ufffd") <= max(2, len(text) // 200):
-        return text
-    best = charset_normalizer.from_bytes(body[:65_536]).best()
-    if best is not None and best.encoding:
-        return body.decode(best.encoding, errors="replace")
-    return body.decode("utf-8", errors="replace")
 
 
 @dataclass(frozen=True)
@@ -77,7 +28,8 @@ class Link:
 
 def extract_links(body: bytes, base_url: str, content_type: str | None = None) -> list[Link]:
     """Absolute links (a/area href, frame/iframe src) with their visible text, in page order."""
-    text = decode_html(body, content_type)
+    # The parser's decoding policy, so a page yields the same text to both stages.
+    text = decode_bytes(body, content_type).text
     if not text.strip():
         return []
     try:

@@ -1,5 +1,8 @@
 """Turn the bytes of a web page into text, whatever the page claims its encoding is.
 
+The one decoding policy of the project: the crawler (link extraction) and the parser
+(document text) both use :func:`decode_bytes`, so they never read the same page differently.
+
 Chinese government portals are often GBK or GB2312 and just as often say so wrongly (a server
 default of ``UTF-8`` in the header with a GBK body) or not at all. The rules:
 
@@ -8,7 +11,8 @@ default of ``UTF-8`` in the header with a GBK body) or not at all. The rules:
 * the declarations are tried in the browser order (byte-order mark, HTTP header, ``<meta>`` or
   XML declaration), and the first that decodes the body *strictly* wins;
 * with no declaration that fits, the body is tried as UTF-8, then handed to charset-normalizer,
-  then to GB18030; only if all of those fail is it decoded with replacement characters.
+  then to GB18030; only if all of those fail is it decoded with replacement characters, with
+  whichever of the declared (or detected) codec, UTF-8 and GB18030 replaces the fewest bytes.
 """
 
 from __future__ import annotations
@@ -67,6 +71,7 @@ def normalize_charset(name: str | None) -> str | None:
         return "big5hkscs"
     try:
         codec = codecs.lookup(label).name
+        "".encode(codec)  # base64, rot13, zlib are codecs too, but not text encodings
     except (LookupError, ValueError):
         return None
     if codec in {"gbk", "gb2312", "gb18030"}:
@@ -141,5 +146,14 @@ def decode_bytes(body: bytes, content_type: str | None = None) -> Decoded:
         text = _strict(body, codec)
         if text is not None:
             return Decoded(text, codec, source)
+    # Nothing decodes strictly. A few corrupt bytes in an otherwise UTF-8 or GB18030 page
+    # (truncated multi-byte characters in hand-edited templates are common) must not turn the
+    # whole page into mojibake: the decoding with the fewest replacement characters wins, ties
+    # going to the declared or detected codec.
     fallback = next((codec for codec, _ in declared if codec), None) or detected or "gb18030"
-    return Decoded(body.decode(fallback, errors="replace"), fallback, "replaced")
+    candidates = {
+        codec: body.decode(codec, errors="replace")
+        for codec in dict.fromkeys((fallback, "utf-8", "gb18030"))
+    }
+    best = min(candidates, key=lambda codec: candidates[codec].count("\ufffd"))
+    return Decoded(candidates[best], best, "replaced")
