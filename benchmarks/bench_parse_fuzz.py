@@ -3,7 +3,7 @@
     python benchmarks/bench_parse_fuzz.py [--n 10000] [--parsers html,pdf,docx,xlsx,xml] [--seed 1]
 
 Each parser gets ``--n`` mutants of the fixture files in tests/fixtures/documents (see
-``benchmark.documents.mutate``), parsed one by one through ``GuardedParser`` with the 5 s
+``tests/fixtures/documents/fuzzing.py``), parsed one by one through ``GuardedParser`` with the 5 s
 per-input limit of the acceptance criteria. Printed per parser: time per input (mean, median,
 p99, max; the worker's start-up is excluded), outcome categories, and the count of *escapes*:
 ``parser-error`` (an exception no parser expected), ``parser-crashed`` (the worker died) and
@@ -20,18 +20,21 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from benchmark.documents.convert import reason_category
-from benchmark.documents.guard import GuardedParser
-from benchmark.documents.mutate import FUZZ_TARGETS, mutants
+# The mutators are test code (tests/fixtures), not part of the package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "documents"
+from fixtures.documents.fuzzing import FUZZ_TARGETS, mutants, seed_bodies  # noqa: E402
+
+from benchmark.documents.convert import reason_category  # noqa: E402
+from benchmark.documents.guard import GuardedParser  # noqa: E402
+
 ESCAPES = ("parser-error", "parser-crashed", "timeout")
 TIME_LIMIT = 5.0
 
 
 def fuzz_one(parser: GuardedParser, target: str, n: int, seed: int, save_dir: Path | None) -> int:
     spec = FUZZ_TARGETS[target]
-    seeds = [(FIXTURES / name).read_bytes() for name in spec["seeds"]]
+    seeds = seed_bodies(target)
     parser.parse(seeds[0], spec["content_type"], spec["url"])  # start the worker untimed
     times: list[float] = []
     outcomes: Counter[str] = Counter()

@@ -5,15 +5,12 @@ the worker, or a timeout; none is allowed. ``benchmarks/bench_parse_fuzz.py`` ru
 with 10 000 inputs per parser and reports the time per input.
 """
 
-from pathlib import Path
-
 import pytest
+from fixtures.documents.fuzzing import FUZZ_TARGETS, mutants, seed_bodies
 
 from benchmark.documents.convert import reason_category
 from benchmark.documents.guard import GuardedParser
-from benchmark.documents.mutate import FUZZ_TARGETS, mutants
 
-FIXTURES = Path(__file__).parent / "fixtures" / "documents"
 COUNTS = {"html": 250, "pdf": 250, "docx": 400, "xlsx": 400, "xml": 10_000}
 BUGS = {"parser-error", "parser-crashed", "timeout"}
 
@@ -27,7 +24,7 @@ def guarded():
 @pytest.mark.parametrize("target", sorted(FUZZ_TARGETS))
 def test_mutants_never_escape_and_always_have_a_reason(guarded, target):
     spec = FUZZ_TARGETS[target]
-    seeds = [(FIXTURES / name).read_bytes() for name in spec["seeds"]]
+    seeds = seed_bodies(target)
     outcomes: dict[str, int] = {}
     for index, body in enumerate(
         mutants(seeds, spec["family"], COUNTS[target], seed=7, zip_members=spec["zip_members"])
