@@ -61,6 +61,10 @@ def test_rejected_and_unreviewed_candidates_stay_out(texts):
     review.loc[2, "evidence"] = "不在原文里的一句话"
     with pytest.raises(TalentbenchError, match="evidence not in"):
         curate_features(cands, review, texts)
+    # "add" is for what the rules missed; on a found candidate it would ship the feature twice
+    review.loc[2, ["decision", "evidence"]] = ["add", "本科**45周岁以下"]
+    with pytest.raises(TalentbenchError, match="use 'correct'"):
+        curate_features(cands, review, texts)
 
 
 def test_features_are_reproducible_from_corpus_and_review(texts):

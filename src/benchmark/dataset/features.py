@@ -166,6 +166,10 @@ def curate_features(candidates: pd.DataFrame, review: pd.DataFrame,
         d = decided.loc[ident]
         if d["decision"] == "reject":
             continue
+        if d["decision"] == "add":
+            # the row would be shipped twice (candidate + addition): the analyst must correct it
+            raise TalentbenchError(f"feature review {ident}: 'add' but the rules found a candidate "
+                                   f"({c['evidence']!r}); use 'correct'")
         row = c.to_dict()
         row["review"] = "accepted" if d["decision"] == "accept" else "corrected"
         if d["decision"] == "correct":
