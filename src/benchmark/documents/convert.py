@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from dataclasses import asdict
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
@@ -235,15 +236,9 @@ def parse_bytes(
         reason=extracted.note,
         text=text,
         city=city,
-        title=meta.title,
-        issuing_body=meta.issuing_body,
-        doc_number=meta.doc_number,
-        issue_date=meta.issue_date,
-        publish_date=meta.publish_date,
-        effective_period=meta.effective_period,
-        index_number=meta.index_number,
         parser=extracted.parser,
         encoding=extracted.encoding,
+        **asdict(meta),
     )
 
 

@@ -25,6 +25,7 @@ from functools import lru_cache
 
 import yaml
 
+from benchmark.documents.model import Metadata
 from benchmark.errors import TalentbenchError
 from benchmark.paths import resource
 
@@ -452,17 +453,6 @@ def effective_period(
 
 
 # --- all together -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Metadata:
-    title: str | None = None
-    issuing_body: str | None = None
-    doc_number: str | None = None
-    issue_date: str | None = None
-    publish_date: str | None = None
-    effective_period: str | None = None
-    index_number: str | None = None
 
 
 def _clean_body(value: str | None) -> str | None:

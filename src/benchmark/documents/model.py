@@ -9,22 +9,12 @@ and a format this machine cannot read becomes a ``skipped`` one.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 SourceType = Literal["html", "pdf", "docx", "doc", "wps", "xls", "xlsx", "xml", "txt", "unknown"]
 Status = Literal["ok", "skipped", "failed"]
 
-#: Metadata columns, in the order the documents table shows them.
-METADATA_FIELDS = (
-    "title",
-    "issuing_body",
-    "doc_number",
-    "issue_date",
-    "publish_date",
-    "effective_period",
-    "index_number",
-)
 
 
 class ParseFailure(Exception):
@@ -61,9 +51,34 @@ class Extracted:
     note: str = ""
 
 
+@dataclass(kw_only=True)
+class Metadata:
+    """The metadata of an official document; dates are ISO strings (see ``metadata.py``).
+
+    The one list of metadata fields: :class:`Document` inherits them and the documents table
+    shows them in this order (:data:`METADATA_FIELDS`).
+    """
+
+    title: str | None = None
+    issuing_body: str | None = None
+    doc_number: str | None = None
+    issue_date: str | None = None
+    publish_date: str | None = None
+    effective_period: str | None = None
+    index_number: str | None = None
+
+
+#: Metadata columns, in the order the documents table shows them.
+METADATA_FIELDS = tuple(f.name for f in fields(Metadata))
+
+
 @dataclass
-class Document:
-    """One parsed raw body. ``doc_id`` is the SHA-256 of the raw bytes, as in the raw store."""
+class Document(Metadata):
+    """One parsed raw body. ``doc_id`` is the SHA-256 of the raw bytes, as in the raw store.
+
+    The metadata fields come from :class:`Metadata` and are keyword-only, so the positional
+    form ``Document(doc_id, url, source_type, status)`` stays as it was.
+    """
 
     doc_id: str
     url: str
@@ -73,13 +88,6 @@ class Document:
     reason: str = ""
     text: str = ""
     city: str | None = None
-    title: str | None = None
-    issuing_body: str | None = None
-    doc_number: str | None = None
-    issue_date: str | None = None
-    publish_date: str | None = None
-    effective_period: str | None = None
-    index_number: str | None = None
     parser: str = ""
     encoding: str | None = None
 

@@ -26,7 +26,7 @@ import pandas as pd
 
 from benchmark.documents.convert import reason_category
 from benchmark.documents.guard import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, GuardedParser
-from benchmark.documents.model import Document
+from benchmark.documents.model import METADATA_FIELDS, Document
 from benchmark.documents.office import find_soffice
 from benchmark.errors import TalentbenchError
 from benchmark.store import atomic_write_bytes, write_tables
@@ -40,9 +40,8 @@ UNKNOWN_CITY = "_unknown"
 
 #: Column order of the documents table.
 COLUMNS = (
-    "doc_id", "city", "url", "final_url", "source_type", "status", "reason", "title",
-    "issuing_body", "doc_number", "issue_date", "publish_date", "effective_period",
-    "index_number", "parser", "encoding", "n_chars", "text_path", "content_type",
+    "doc_id", "city", "url", "final_url", "source_type", "status", "reason", *METADATA_FIELDS,
+    "parser", "encoding", "n_chars", "text_path", "content_type",
     "parent_url", "anchor_text", "fetched_at", "parsed_at",
 )  # fmt: skip
 
