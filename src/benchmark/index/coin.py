@@ -200,10 +200,6 @@ class CompositeIndex:
         other.spec, other.weights = [], dict(self.framework.weight)
         return other
 
-    @property
-    def spec_dict(self) -> dict:
-        return {"steps": [{n: copy.deepcopy(p)} for n, p in self.spec]}
-
     # -- results ----------------------------------------------------------------------------
 
     @property

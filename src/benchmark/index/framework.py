@@ -69,9 +69,6 @@ class Framework:
             chain.append(self.parent[chain[-1]])
         return chain
 
-    def indicators_under(self, code: str) -> list[str]:
-        return [i for i in self.indicators if code in self.lineage(i)]
-
     def with_weights(self, weights: dict[str, float]) -> Framework:
         new = dict(self.weight)
         unknown = sorted(set(weights) - set(new))
