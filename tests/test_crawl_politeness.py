@@ -61,7 +61,8 @@ def test_robots_crawl_delay_slows_a_host_down(tmp_path):
         crawl(tmp_path, [server], transport=transport, host_interval_seconds=0.0)
     sent = [t for t, _ in transport.sent]
     assert len(sent) == 6
-    assert min(gaps(sent)[1:]) >= 0.19, gaps(sent)  # every request after robots.txt waits
+    # every request after robots.txt waits (less a few ms of event-loop jitter, as above)
+    assert min(gaps(sent)[1:]) >= 0.18, gaps(sent)
     assert sent[-1] - sent[1] >= 0.2 * (len(sent) - 2) - 0.005, gaps(sent)
 
 

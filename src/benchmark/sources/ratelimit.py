@@ -44,4 +44,7 @@ class HostLimiter:
             while (delay := start_at - time.monotonic()) > 0:
                 await asyncio.sleep(delay)
             async with self._global:
+                # Count the gap from when this request really starts: a late start (a loaded
+                # event loop, a busy global pool) must not shorten the gap to the next one.
+                state.next_start = max(state.next_start, time.monotonic() + state.interval)
                 yield
