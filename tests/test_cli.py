@@ -46,3 +46,46 @@ def test_bad_input_gives_one_clear_line(tmp_path, args, content, message):
     assert len(errors) == 1 and lines[-1] == errors[0], outcome.stderr  # progress lines may precede it
     assert message in errors[0]
     assert "Traceback" not in outcome.stderr
+
+
+BAD_FILES = {
+    "junk.csv": "a,b\n1,2\n",
+    "junk.yaml": "bogus: [\n",
+    "fake.xlsx": "not a zip",
+    "latin1.csv": b"city,tier\n\xe9\xff\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["extract", "nope.md"], "no such file"),
+        (["extract", "junk.csv"], "not a .md, .txt or .html file"),
+        (["evaluate", "--gold", "nope", "--docs", "."], "gold folder not found"),
+        (["index", "--data", "junk.csv", "--meta", "junk.csv", "--spec", "junk.yaml", "--out", "o"],
+         "missing required column"),
+        (["sensitivity", "--data", "junk.csv", "--meta", "junk.csv", "--spec", "junk.yaml", "--out", "o"],
+         "missing required column"),
+        (["dataset", "queue", "junk.csv", "-o", "q.csv"], "not a candidate table"),
+        (["dataset", "apply-review", "fake.xlsx"], "cannot read review file"),
+        (["dataset", "conflicts", "latin1.csv"], "cannot read"),
+        (["parse", "--site-xpaths", "junk.yaml"], "cannot read site XPath table"),
+        (["crawl", "--registry", "junk.csv"], "lacks column"),
+        (["crawl", "--cities", "火星"], "unknown city 火星"),
+        (["run", "--focus", "火星"], "unknown city '火星'"),
+    ],
+)
+def test_every_command_meets_bad_input_with_one_line(tmp_path, monkeypatch, capsys, args, message):
+    from benchmark.cli import main
+
+    for name, content in BAD_FILES.items():
+        data = content if isinstance(content, bytes) else content.encode("utf-8")
+        (tmp_path / name).write_bytes(data)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TALENTBENCH_HOME", str(tmp_path))
+    with pytest.raises(SystemExit) as stopped:
+        main(args)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("talentbench: error:") and message in err[-1], err
+    assert not any("Traceback" in line for line in err)

@@ -17,6 +17,7 @@ and :func:`conflicts` lists candidates that disagree with a decision.
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -237,7 +238,9 @@ def read_queue(path: Path) -> pd.DataFrame:
                                engine="openpyxl")
         else:
             raise TalentbenchError(f"review files are .csv or .xlsx, not {path.name!r}")
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError,
+            zipfile.BadZipFile, KeyError, OSError) as exc:
+        # An .xlsx is a zip: a damaged or mislabelled file fails as BadZipFile or KeyError.
         raise TalentbenchError(f"cannot read review file {path}: {exc}") from None
     if "reviewed" in df.columns:
         df["reviewed"] = df["reviewed"].fillna("").str.lower().isin(["true", "1"])
