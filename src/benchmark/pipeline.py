@@ -45,6 +45,8 @@ class RunConfig:
 class RunResult:
     tables: dict[str, pd.DataFrame]
     index_code: str
+    benchmarked: list[str]  # cities with scored (confirmed) provisions
+    not_ranked: list[str]  # cities with provisions of some status that the index could not rank
     outputs: dict[str, Path] = field(default_factory=dict)
 
 
@@ -118,15 +120,17 @@ def describe_step(step: str, params: dict) -> str:
     return f"{step}：{params}"
 
 
-def _ranking_display(results: pd.DataFrame, framework: Framework, counts: pd.Series) -> pd.DataFrame:
+def _ranking_display(results: pd.DataFrame, framework: Framework, counts: pd.Series,
+                     imputed: pd.Series) -> pd.DataFrame:
     names = framework.node_names()
     pillar_codes = [c for c in framework.pillars["code"] if c in results.columns]
     shown = results[["Rank", "city", framework.index_code, *pillar_codes, "cluster"]].copy()
     shown["n_provisions"] = shown["city"].map(counts).fillna(0).astype(int)
+    shown["n_imputed"] = shown["city"].map(imputed).fillna(0).astype(int)
     for column in [framework.index_code, *pillar_codes]:
         shown[column] = shown[column].round(1)
     return shown.rename(columns={"Rank": "排名", "city": "城市", **names, "cluster": "聚类组",
-                                 "n_provisions": "条目数"})
+                                 "n_provisions": "条目数", "n_imputed": "插补指标数"})
 
 
 def _cluster_display(results: pd.DataFrame, framework: Framework) -> pd.DataFrame:
@@ -233,7 +237,9 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
     progress("计算综合指数")
     results = coin.results.rename(columns={"uCode": "city"}).drop(columns=["uName"], errors="ignore")
     ranked = results["city"].tolist()
-    excluded = [c for c in benchmarked if c not in set(ranked)]
+    # Every city the dataset knows something about but the index could not rank: too few
+    # indicators from its own sources, or only unverified / old-rule provisions.
+    excluded = [c for c in cities["city"] if c in set(provisions["city"]) and c not in set(ranked)]
     # Figures and clusters list cities in rank order.
     normalised = coin.data["Normalised"].set_index("uCode")[indicator_codes].reindex(ranked)
 
@@ -323,7 +329,8 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
     content = ReportContent(
         title=title,
         subtitle=f"{framework.index_name} · {len(ranked)} 个城市参与排名",
-        ranking=_ranking_display(results, framework, counts),
+        ranking=_ranking_display(results, framework, counts,
+                                 matrix[indicator_codes].isna().sum(axis=1)),
         figures=figure_paths,
         focus=None if focus_table is None else _focus_display(focus_table, framework),
         focus_city=config.focus,
@@ -352,4 +359,5 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
     report_name = f"talent_policy_report_{config.focus}.pdf" if config.focus else "talent_policy_report.pdf"
     outputs["report"] = write_report(content, config.workdir / "reports" / report_name, font)
     outputs.update({f"figure_{Path(p).stem}": p for _, p in figure_paths})
-    return RunResult(tables=tables, index_code=framework.index_code, outputs=outputs)
+    return RunResult(tables=tables, index_code=framework.index_code, benchmarked=benchmarked,
+                     not_ranked=excluded, outputs=outputs)

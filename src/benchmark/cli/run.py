@@ -61,12 +61,11 @@ def run_command(provisions_path, framework_path, spec_path, uncertainty_path, ou
 
         result = run(config, progress)
     results = result.tables["results"]
-    coverage = result.tables["coverage"]
-    with_data = coverage.loc[coverage["n_provisions"] > 0, "city"]
-    not_ranked = sorted(set(with_data) - set(results["city"]))
+    n_registry = len(result.tables["coverage"])
     click.echo(f"ranked {len(results)} cities in {time.perf_counter() - started:.1f} s "
-               f"({len(with_data)} of {len(coverage)} registry cities have sourced provisions"
-               + (f"; too little data to rank: {', '.join(not_ranked)}" if not_ranked else "") + "); top 5:")
+               f"({len(result.benchmarked)} of {n_registry} registry cities have confirmed provisions"
+               + (f"; not ranked for lack of confirmed data: {', '.join(result.not_ranked)}"
+                  if result.not_ranked else "") + "); top 5:")
     for _, row in results.sort_values("Rank").head(5).iterrows():
         click.echo(f"  {int(row['Rank']):>2}. {row['city']}  {row[result.index_code]:.1f}  "
                    f"(rank 90% interval {row['rank_q05']:.0f}-{row['rank_q95']:.0f})")

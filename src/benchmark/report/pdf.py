@@ -130,7 +130,11 @@ def write_report(content: ReportContent, path: Path, font: CJKFont) -> Path:
     ]
     if content.excluded:
         story += [Spacer(1, 4 * mm), Paragraph(
-            "数据不足未参与排名的城市（缺口不等于零，见数据覆盖表）：" + "、".join(content.excluded), s["body"])]
+            "未参与排名的城市（已坐实的数据不足，缺口不等于零，见数据覆盖表）：" + "、".join(content.excluded),
+            s["body"])]
+    story += [Spacer(1, 2 * mm), Paragraph(
+        "“插补指标数”为该城市没有来源数据、由插补补足的指标个数；插补值取各城市的中位数，"
+        "不代表该城市的真实政策水平。", s["small"])]
     if content.focus is not None:
         focus, city = content.focus, content.focus_city
         behind = focus[focus["高于本市的同类城市"] != "—"]
