@@ -17,7 +17,7 @@ import yaml
 from benchmark.clusters import PolicyClusters, coverage_gaps, nearest_peers, peer_comparison
 from benchmark.errors import TalentbenchError
 from benchmark.fonts import find_cjk_font
-from benchmark.framework import Framework, load_framework, vocabulary
+from benchmark.framework import Framework, load_framework
 from benchmark.matrix import build_matrix
 from benchmark.outcomes import OUTCOME_COLUMN, policy_outcome
 from benchmark.paths import resource
@@ -93,102 +93,6 @@ def read_provisions_csv(path: Path) -> pd.DataFrame:
     return validate_provisions(table, where=str(path))
 
 
-LEVEL_NAMES = {"municipality": "直辖市", "sub_provincial": "副省级城市",
-               "provincial_capital": "省会城市", "prefecture": "地级市"}
-STATUS_NAMES = {"confirmed": "已坐实", "to_check": "待复核", "old_rule": "旧口径"}
-
-
-def describe_step(step: str, params: dict) -> str:
-    """One Chinese sentence per method step of the index, from the choices the spec states."""
-    method = params.get("method")
-    if step == "impute":
-        by = f"按{params['group']}分组的" if params.get("group") else ""
-        return f"缺失值插补：以{by}{'中位数' if 'median' in str(method) else '平均值'}填补未知值（缺口不等于零）。"
-    if step == "screen":
-        return f"数据充足性筛选：至少 {float(params.get('min_data', 0)):.0%} 的指标有来源数据的城市才参与排名。"
-    if step == "treat":
-        return (f"异常值处理：偏度绝对值 > {params.get('skew', 2)} 且峰度 > {params.get('kurt', 3.5)} 的指标，"
-                f"最多缩尾 {params.get('winmax', 5)} 个值，仍不满足则取对数（COINr 默认规则）。")
-    if step == "normalise":
-        if method == "minmax":
-            low, high = params.get("range", [0, 100])
-            return f"标准化：最小-最大法缩放到 {low:g}–{high:g}。"
-        return f"标准化：{method}。"
-    if step == "aggregate":
-        name = {"arithmetic": "加权算术平均", "geometric": "加权几何平均"}.get(method, method)
-        return f"汇总：{name}，逐层（指标 → 支柱 → 综合指数）。"
-    return f"{step}：{params}"
-
-
-def _ranking_display(results: pd.DataFrame, framework: Framework, counts: pd.Series,
-                     imputed: pd.Series) -> pd.DataFrame:
-    names = framework.node_names()
-    pillar_codes = [c for c in framework.pillars["code"] if c in results.columns]
-    shown = results[["Rank", "city", framework.index_code, *pillar_codes, "cluster"]].copy()
-    shown["n_provisions"] = shown["city"].map(counts).fillna(0).astype(int)
-    shown["n_imputed"] = shown["city"].map(imputed).fillna(0).astype(int)
-    for column in [framework.index_code, *pillar_codes]:
-        shown[column] = shown[column].round(1)
-    return shown.rename(columns={"Rank": "排名", "city": "城市", **names, "cluster": "聚类组",
-                                 "n_provisions": "条目数", "n_imputed": "插补指标数"})
-
-
-def _cluster_display(results: pd.DataFrame, framework: Framework) -> pd.DataFrame:
-    names = framework.node_names()
-    pillars = [c for c in framework.pillars["code"] if c in results.columns]
-    means = results.groupby("cluster")[pillars].mean()
-    # What sets a group apart: its pillar furthest above the all-city average.
-    standout = (means - results[pillars].mean()).idxmax(axis=1).map(names)
-    table = means.round(1).rename(columns=names)
-    table.insert(0, "城市", results.groupby("cluster")["city"].agg("、".join))
-    table["特点"] = "以" + standout + "见长"
-    return table.reset_index().rename(columns={"cluster": "组"})
-
-
-def _coverage_display(coverage: pd.DataFrame) -> pd.DataFrame:
-    shown = coverage[["city", "province", "level", "n_provisions", "n_features", "n_sources",
-                      "latest_source_date"]].copy()
-    shown["level"] = shown["level"].map(LEVEL_NAMES).fillna(shown["level"])
-    shown["latest_source_date"] = shown["latest_source_date"].astype(object).where(
-        shown["latest_source_date"].notna(), "未注明")
-    return shown.rename(columns={"city": "城市", "province": "省份", "level": "级别",
-                                 "n_provisions": "货币条目", "n_features": "非货币特征",
-                                 "n_sources": "来源数", "latest_source_date": "最新来源日期"})
-
-
-def _yuan(value: float) -> str:
-    if pd.isna(value):
-        return "无数据"
-    return f"{value / 10000:,.1f}万元" if value >= 10000 else f"{value:,.0f}元"
-
-
-def _focus_display(table: pd.DataFrame, framework: Framework) -> pd.DataFrame:
-    names = framework.indicator_names()
-    plain = {ind.code for ind in framework.indicators if ind.from_features}
-    # An ordinal score reads back as the level it stands for (2 -> 大专 for a minimum degree).
-    levels = {ind.code: {score: vocabulary().tiers.get(name, name) for name, score in ind.levels}
-              for ind in framework.indicators if ind.levels}
-
-    def fmt(code: str, value: float) -> str:
-        if pd.isna(value):
-            return "无数据"
-        if code in levels:
-            return levels[code].get(value, f"{value:g}")
-        return f"{value:g}" if code in plain else _yuan(value)
-
-    rows = []
-    for r in table.itertuples():
-        rows.append({
-            "指标": names[r.indicator],
-            "本市": fmt(r.indicator, r.focus_value),
-            "同类城市中位数": fmt(r.indicator, r.peer_median),
-            "最高同类城市": f"{r.best_peer}（{fmt(r.indicator, r.best_value)}）" if isinstance(r.best_peer, str) else "无数据",
-            "本市位次/有数据城市数": "—" if pd.isna(r.rank_among_peers) else f"{int(r.rank_among_peers)}/{r.n_compared}",
-            "高于本市的同类城市": r.outbid_by or "—",
-        })
-    return pd.DataFrame(rows)
-
-
 def _peers_for(focus: str, peers: pd.DataFrame | None, clusters: pd.Series) -> list[str]:
     if peers is not None and focus in set(peers["city"]):
         return peers.set_index("city").at[focus, "peers"].split(",")
@@ -202,6 +106,7 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
     from benchmark import dataset, registry
     from benchmark.index.sensitivity import sensitivity, uncertainty
     from benchmark.report import figures
+    from benchmark.report import tables as display
     from benchmark.report.pdf import ReportContent, write_report
 
     progress("检查中文字体")
@@ -318,10 +223,10 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
     sources = (provisions.dropna(subset=["source_url"]).groupby(["city", "source_url"]).size()
                .rename("条目数").reset_index().rename(columns={"city": "城市", "source_url": "官方来源"}))
     names = framework.indicator_names()
-    method = [describe_step(step, params) for step, params in coin.spec]
+    method = [display.describe_step(step, params) for step, params in coin.spec]
     if len(left_out):
         method.insert(0, "未计入的条目：" + "、".join(
-            f"{STATUS_NAMES.get(k, k)} {v} 条" for k, v in left_out.items()) + "（见数据覆盖表）。")
+            f"{display.STATUS_NAMES.get(k, k)} {v} 条" for k, v in left_out.items()) + "（见数据覆盖表）。")
     if thin:
         method.insert(0, f"数据覆盖不足 {framework.min_coverage:.0%} 城市、未纳入指数的指标："
                          + "、".join(names[c] for c in thin))
@@ -329,18 +234,16 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
     content = ReportContent(
         title=title,
         subtitle=f"{framework.index_name} · {len(ranked)} 个城市参与排名",
-        ranking=_ranking_display(results, framework, counts,
+        ranking=display.ranking_table(results, framework, counts,
                                  matrix[indicator_codes].isna().sum(axis=1)),
         figures=figure_paths,
-        focus=None if focus_table is None else _focus_display(focus_table, framework),
+        focus=None if focus_table is None else display.focus_table(focus_table, framework),
         focus_city=config.focus,
-        focus_gaps=None if focus_gaps is None else focus_gaps.assign(
-            tier=focus_gaps["tier"].map(vocabulary().tiers).fillna(focus_gaps["tier"])).rename(
-            columns={"tier": "人才类别", "peers": "有已坐实补贴的同类城市"}),
+        focus_gaps=None if focus_gaps is None else display.gaps_table(focus_gaps),
         peers=None if peers is None else peers.rename(
             columns={"city": "城市", "peers": "同类城市（最相近在前）", "distances": "距离"}),
-        clusters=_cluster_display(results, framework),
-        coverage=_coverage_display(coverage),
+        clusters=display.cluster_table(results, framework),
+        coverage=display.coverage_table(coverage),
         excluded=excluded,
         method=method,
         sources=sources,

@@ -1,0 +1,111 @@
+"""Display tables of the report: stage outputs turned into Chinese, reader-ready tables.
+
+Pure functions over DataFrames; the PDF writer lays them out, the pipeline calls them.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from benchmark.framework import Framework, vocabulary
+
+LEVEL_NAMES = {"municipality": "直辖市", "sub_provincial": "副省级城市",
+               "provincial_capital": "省会城市", "prefecture": "地级市"}
+STATUS_NAMES = {"confirmed": "已坐实", "to_check": "待复核", "old_rule": "旧口径"}
+
+
+def describe_step(step: str, params: dict) -> str:
+    """One Chinese sentence per method step of the index, from the choices the spec states."""
+    method = params.get("method")
+    if step == "impute":
+        by = f"按{params['group']}分组的" if params.get("group") else ""
+        return f"缺失值插补：以{by}{'中位数' if 'median' in str(method) else '平均值'}填补未知值（缺口不等于零）。"
+    if step == "screen":
+        return f"数据充足性筛选：至少 {float(params.get('min_data', 0)):.0%} 的指标有来源数据的城市才参与排名。"
+    if step == "treat":
+        return (f"异常值处理：偏度绝对值 > {params.get('skew', 2)} 且峰度 > {params.get('kurt', 3.5)} 的指标，"
+                f"最多缩尾 {params.get('winmax', 5)} 个值，仍不满足则取对数（COINr 默认规则）。")
+    if step == "normalise":
+        if method == "minmax":
+            low, high = params.get("range", [0, 100])
+            return f"标准化：最小-最大法缩放到 {low:g}–{high:g}。"
+        return f"标准化：{method}。"
+    if step == "aggregate":
+        name = {"arithmetic": "加权算术平均", "geometric": "加权几何平均"}.get(method, method)
+        return f"汇总：{name}，逐层（指标 → 支柱 → 综合指数）。"
+    return f"{step}：{params}"
+
+
+def ranking_table(results: pd.DataFrame, framework: Framework, counts: pd.Series,
+                     imputed: pd.Series) -> pd.DataFrame:
+    names = framework.node_names()
+    pillar_codes = [c for c in framework.pillars["code"] if c in results.columns]
+    shown = results[["Rank", "city", framework.index_code, *pillar_codes, "cluster"]].copy()
+    shown["n_provisions"] = shown["city"].map(counts).fillna(0).astype(int)
+    shown["n_imputed"] = shown["city"].map(imputed).fillna(0).astype(int)
+    for column in [framework.index_code, *pillar_codes]:
+        shown[column] = shown[column].round(1)
+    return shown.rename(columns={"Rank": "排名", "city": "城市", **names, "cluster": "聚类组",
+                                 "n_provisions": "条目数", "n_imputed": "插补指标数"})
+
+
+def cluster_table(results: pd.DataFrame, framework: Framework) -> pd.DataFrame:
+    names = framework.node_names()
+    pillars = [c for c in framework.pillars["code"] if c in results.columns]
+    means = results.groupby("cluster")[pillars].mean()
+    # What sets a group apart: its pillar furthest above the all-city average.
+    standout = (means - results[pillars].mean()).idxmax(axis=1).map(names)
+    table = means.round(1).rename(columns=names)
+    table.insert(0, "城市", results.groupby("cluster")["city"].agg("、".join))
+    table["特点"] = "以" + standout + "见长"
+    return table.reset_index().rename(columns={"cluster": "组"})
+
+
+def coverage_table(coverage: pd.DataFrame) -> pd.DataFrame:
+    shown = coverage[["city", "province", "level", "n_provisions", "n_features", "n_sources",
+                      "latest_source_date"]].copy()
+    shown["level"] = shown["level"].map(LEVEL_NAMES).fillna(shown["level"])
+    shown["latest_source_date"] = shown["latest_source_date"].astype(object).where(
+        shown["latest_source_date"].notna(), "未注明")
+    return shown.rename(columns={"city": "城市", "province": "省份", "level": "级别",
+                                 "n_provisions": "货币条目", "n_features": "非货币特征",
+                                 "n_sources": "来源数", "latest_source_date": "最新来源日期"})
+
+
+def yuan(value: float) -> str:
+    if pd.isna(value):
+        return "无数据"
+    return f"{value / 10000:,.1f}万元" if value >= 10000 else f"{value:,.0f}元"
+
+
+def focus_table(table: pd.DataFrame, framework: Framework) -> pd.DataFrame:
+    names = framework.indicator_names()
+    plain = {ind.code for ind in framework.indicators if ind.from_features}
+    # An ordinal score reads back as the level it stands for (2 -> 大专 for a minimum degree).
+    levels = {ind.code: {score: vocabulary().tiers.get(name, name) for name, score in ind.levels}
+              for ind in framework.indicators if ind.levels}
+
+    def fmt(code: str, value: float) -> str:
+        if pd.isna(value):
+            return "无数据"
+        if code in levels:
+            return levels[code].get(value, f"{value:g}")
+        return f"{value:g}" if code in plain else yuan(value)
+
+    rows = []
+    for r in table.itertuples():
+        rows.append({
+            "指标": names[r.indicator],
+            "本市": fmt(r.indicator, r.focus_value),
+            "同类城市中位数": fmt(r.indicator, r.peer_median),
+            "最高同类城市": f"{r.best_peer}（{fmt(r.indicator, r.best_value)}）" if isinstance(r.best_peer, str) else "无数据",
+            "本市位次/有数据城市数": "—" if pd.isna(r.rank_among_peers) else f"{int(r.rank_among_peers)}/{r.n_compared}",
+            "高于本市的同类城市": r.outbid_by or "—",
+        })
+    return pd.DataFrame(rows)
+
+
+def gaps_table(gaps: pd.DataFrame) -> pd.DataFrame:
+    """Talent groups only the peers pay, with Chinese tier names."""
+    return gaps.assign(tier=gaps["tier"].map(vocabulary().tiers).fillna(gaps["tier"])).rename(
+        columns={"tier": "人才类别", "peers": "有已坐实补贴的同类城市"})
