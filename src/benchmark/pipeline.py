@@ -129,17 +129,17 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
         raise TalentbenchError(f"unknown city {config.focus!r}: not in the peer-city registry "
                                "(see `talentbench dataset summary`)")
     if config.focus and config.focus not in benchmarked:
-        raise TalentbenchError(f"no provisions are known for {config.focus}, so it cannot be compared "
-                               "(see `talentbench dataset summary`)")
+        raise TalentbenchError(f"no {'/'.join(config.statuses)} provisions are known for {config.focus}, "
+                               "so it cannot be compared (see `talentbench dataset summary`)")
 
     progress("构建城市×指标矩阵")
     features = dataset.load_features()
     matrix, provenance = build_matrix(usable, framework, benchmarked,
                                       features[features["status"].isin(config.statuses)])
-    coin, thin = build_index(matrix, framework, spec)
-    indicator_codes = [ind.code for ind in framework.indicators if ind.code not in thin]
 
     progress("计算综合指数")
+    coin, thin = build_index(matrix, framework, spec)
+    indicator_codes = [ind.code for ind in framework.indicators if ind.code not in thin]
     results = coin.results.rename(columns={"uCode": "city"}).drop(columns=["uName"], errors="ignore")
     ranked = results["city"].tolist()
     # Every city the dataset knows something about but the index could not rank: too few
