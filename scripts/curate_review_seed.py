@@ -17,7 +17,6 @@ from pathlib import Path
 import pandas as pd
 
 from benchmark.dataset.build import write_csv
-from benchmark.dataset.curate import read_xlsx_documents
 from benchmark.dataset.review import DECISION_COLUMNS, provision_key
 from benchmark.paths import resource
 
@@ -177,34 +176,11 @@ ADDS = [
       for t, a, ev in (("master", 30000, "**硕士 3 万元/人**"), ("bachelor", 15000, "**本科 1.5 万元/人**"))],
 ]
 
-# talent_subsidies_by_city.xlsx: rows with an official link and an amount (others have none or
-# only a non-government link, e.g. bendibao / weixin / zhaozhengce, and are left out)
-X = "talent_subsidies_by_city.xlsx#R"
-ADDS += [
-    add(f"{X}3", "postdoc", "living_allowance", 360000, "补贴内容: 36万元",
-        note="出站留（来）深博士后生活补助"),
-    *[add(f"{X}8", t, "living_allowance", a, "补贴内容: 3万元，6万元，10万元", scope="district",
-          district="长江新区", note="武汉长江新区优秀高校毕业生生活补贴 (本/硕/博 in that order)")
-      for t, a in (("bachelor", 30000), ("master", 60000), ("phd", 100000))],
-    *[add(f"{X}11", t, "living_allowance", a, ev, scope="district", district="江宁区",
-          note="江宁企业名校优生补贴 (a 江宁区 policy although the table says 市级)")
-      for t, a, ev in (("bachelor", 20000, "本科学历或学士学位每人2万元"),
-                       ("master", 30000, "具有硕士学位每人3万元"),
-                       ("phd", 40000, "具有博士学位每人4万元"))],
-    *[add(f"{X}13", t, "living_allowance", a, ev, status="old_rule",
-          note="only for arrivals before 2024-09-01 (条件 1): a closing scheme")
-      for t, a, ev in (("bachelor", 10000, "学士1万元"), ("master", 20000, "硕士2万元"),
-                       ("phd", 30000, "博士3万元"))],
-    add(f"{X}17", "young", "rent_subsidy", 1250, "补贴金额：每月1250元（税后1000元）", "month", 24,
-        note="深圳市青年人才住房支持 安居补贴, 最长24个月 (alternative to 过渡性住房)"),
-]
-REJECTS_XLSX = [
-    dict(decision="reject", doc=f"{X}14", tier=t, benefit="rent_subsidy", period="year",
-         amount_cny=a, evidence=ev,
-         note="2024-10 notice; 无锡.md cites the newer 2025-10-11 standard (硕士1.5万/年)")
-    for t, a, ev in (("bachelor", 10000, "学士1万元/年"), ("master", 20000, "硕士2万元/年"),
-                     ("phd", 30000, "博士3万元/年"))
-]
+# talent_subsidies_by_city.xlsx: the decisions on its rows are data, recorded directly in
+# review_decisions.csv (doc ``talent_subsidies_by_city.xlsx#R<row>``, one decision per extractor
+# candidate of every row that states an amount, plus rows the extractor misses). This script
+# keeps them as they are: see ``table_row_decisions``.
+XLSX_ROW_DOC = "talent_subsidies_by_city.xlsx#R"
 
 # 福州 长乐区 / 马尾区 人才住房: 1型…6型 are defined as lists of other tiers (spec: use those)
 CL_TYPES = {1: ("top", "class_A"), 2: ("class_B", "class_C", "class_D"), 3: ("class_E", "phd"),
@@ -410,6 +386,14 @@ def extractor_rejects(corpus: Path, gold: Path, decided: set[str]) -> list[dict]
     return rows
 
 
+def table_row_decisions(path: Path) -> pd.DataFrame:
+    """The recorded decisions on the xlsx table's rows (kept as data, not regenerated)."""
+    from benchmark.dataset.review import read_decisions
+
+    decisions = read_decisions(path)
+    return decisions[decisions["doc"].fillna("").str.startswith(XLSX_ROW_DOC)]
+
+
 def locate(text: str, evidence: str, after: str | None) -> tuple[int, int]:
     lo = 0
     if after:
@@ -418,15 +402,13 @@ def locate(text: str, evidence: str, after: str | None) -> tuple[int, int]:
     return start, start + len(evidence)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "data")
-    args = parser.parse_args()
-    corpus = args.shared / "policy_corpus"
+def build_decisions(shared: Path, path: Path) -> pd.DataFrame:
+    """The decisions table: the reviews written above, the table-row decisions kept from
+    ``path``, gold labels as accepted and the extractor's other candidates as rejected."""
+    corpus = shared / "policy_corpus"
     rows = []
     texts = {p.name: p.read_text(encoding="utf-8") for p in corpus.glob("*.md")}
-    texts.update(read_xlsx_documents(args.shared / "talent_subsidies_by_city.xlsx"))
-    for spec in [*CORRECTIONS, *ADDS, *REJECTS, *REJECTS_XLSX]:
+    for spec in [*CORRECTIONS, *ADDS, *REJECTS]:
         spec = dict(spec)
         after = spec.pop("after", None)
         if spec.get("evidence"):
@@ -438,9 +420,10 @@ def main() -> int:
         spec["key"] = provision_key(spec["doc"], spec["tier"], spec["benefit"], spec["period"],
                                     spec["amount_cny"], district)
         rows.append(spec)
+    rows += table_row_decisions(path).to_dict("records")
     decided = {r["key"] for r in rows}
-    rows += gold_accepts(corpus, args.shared / "gold", decided)
-    rows += extractor_rejects(corpus, args.shared / "gold", decided)
+    rows += gold_accepts(corpus, shared / "gold", decided)
+    rows += extractor_rejects(corpus, shared / "gold", decided)
     table = pd.DataFrame(rows).reindex(columns=DECISION_COLUMNS)
     for col in ("start", "end", "duration_months"):
         table[col] = table[col].astype("Int64")
@@ -448,7 +431,16 @@ def main() -> int:
         dup = table.loc[table["key"].duplicated(), "key"].tolist()
         print(f"note: {len(dup)} decisions repeat a key (same provision twice), first kept: {dup[:5]}")
         table = table.drop_duplicates("key", keep="first")
-    path = write_csv(table, resource("dataset", "review_decisions.csv"))
+    return table
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "data")
+    args = parser.parse_args()
+    path = resource("dataset", "review_decisions.csv")
+    table = build_decisions(args.shared, path)
+    write_csv(table, path)
     print(f"{len(table)} review decisions -> {path}")
     write_feature_review()
     return 0
