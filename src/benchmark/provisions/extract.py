@@ -74,16 +74,20 @@ class ProvisionExtractor:
                 continue
             found.extend(ctx.read_line(line, line_amounts))
         _fill_schedule_durations(found)
-        return _records(_resolve_restatements(found), norm, doc)
+        return _records(_resolve_restatements(found, lex.generic_tiers), norm, doc)
 
 
-def _resolve_restatements(found: list[Found]) -> list[Found]:
+def _resolve_restatements(found: list[Found], generic_tiers: frozenset[str] = frozenset()) -> list[Found]:
     """A figure restated for the same tier is the same provision: keep its best-evidenced reading.
 
     - a reading whose benefit is only a generic 补贴 (→ other_cash) yields to a reading of the
       same tier, period and amount whose clause names the benefit itself;
     - an ``any`` tier that no context supported yields to the same benefit, period and amount
-      stated for a named tier.
+      stated for a named tier;
+    - a group word read from a heading or an enclosing line (``高校毕业生一次性生活补贴`` over
+      ``1 万元一次性发放``) yields to the same benefit, period and amount stated elsewhere for
+      degrees: the contract reads a group word as ``graduate`` only when no degree is given,
+      and here the document gives them for the same provision.
     """
     direct = {(t, f.period, f.value) for f in found for t in f.tiers
               if f.benefit_level < BENEFIT_GENERIC}
@@ -93,9 +97,14 @@ def _resolve_restatements(found: list[Found]) -> list[Found]:
             for t in f.tiers:
                 direct_benefit.setdefault((t, f.period, f.value), set()).add(f.benefit)
     named = {(f.benefit, f.period, f.value) for f in found if f.tiers != ["any"]}
+    specific = {(f.benefit, f.period, f.value) for f in found
+                if any(t != "any" and t not in generic_tiers for t in f.tiers)}
     out = []
     for f in found:
         if f.tiers == ["any"] and f.tier_from_context and (f.benefit, f.period, f.value) in named:
+            continue
+        if (f.tier_from_context and f.tiers and all(t in generic_tiers for t in f.tiers)
+                and (f.benefit, f.period, f.value) in specific):
             continue
         if f.benefit_level == BENEFIT_GENERIC:
             keep = [t for t in f.tiers

@@ -34,6 +34,7 @@ _REQUIRED_KEYS = {
     "generic_benefit_patterns": list, "not_provision_patterns": list, "threshold_suffix": str,
     "period": dict, "cap_before": str, "cap_after": str, "duration": str, "not_stated_patterns": list,
     "foreign_currency": str, "segmentation_checked": list, "aggregate_patterns": list,
+    "project_funding": dict,
 }
 
 
@@ -65,6 +66,9 @@ class Lexicon:
     generic_tiers: frozenset[str]
     terms: tuple[str, ...]  # plain words of the lexicon, for a jieba user dictionary
     segmentation_checked: frozenset[str]  # tier words confirmed by segmentation
+    project_re: re.Pattern[str]  # a clause about a project grant (项目)
+    research_project_re: re.Pattern[str]  # ...whose project is research (研发, 攻关, 科技人才)
+    startup_project_re: re.Pattern[str]  # ...or a start-up (创业)
 
 
 def _check_schema(data: object, path: Path) -> dict:
@@ -85,6 +89,9 @@ def _check_schema(data: object, path: Path) -> dict:
     for key in ("month_before", "year_before", "month_after", "year_after"):
         if not isinstance(data["period"].get(key), str):
             raise TalentbenchError(f"lexicon {path}: period.{key} missing")
+    for key in ("project", "research", "startup"):
+        if not isinstance(data["project_funding"].get(key), str):
+            raise TalentbenchError(f"lexicon {path}: project_funding.{key} missing")
     return data
 
 
@@ -224,6 +231,9 @@ def load_lexicon(path: Path | str | None = None) -> Lexicon:
         generic_tiers=frozenset(data["generic_tiers"]),
         terms=terms,
         segmentation_checked=frozenset(data["segmentation_checked"]),
+        project_re=_compile(data["project_funding"]["project"], path),
+        research_project_re=_compile(data["project_funding"]["research"], path),
+        startup_project_re=_compile(data["project_funding"]["startup"], path),
     )
 
 

@@ -38,6 +38,8 @@ _PERIOD_UNIT_RE = re.compile(r"^\s*/\s*(?:人\s*[/·]\s*)?[月年人户]")
 # a person category named before the amount that is no tier of the vocabulary (新入户人才)
 _UNKNOWN_PERSON_RE = re.compile(r"[\u4e00-\u9fff]{1,6}人才(?![公住房驿港卡服绿认计政工队项])")
 _RATIO_RE = re.compile(r"\d\s*%|%")
+# benefits a project grant is read as by default: 项目资助 (start-up), 支持/资助 (generic cash)
+_PROJECT_GRANT_BENEFITS = ("startup_funding", "other_cash")
 
 # How directly the benefit of an amount is stated, most direct first.
 BENEFIT_IN_CLAUSE, BENEFIT_IN_LINE, BENEFIT_ENCLOSING, BENEFIT_GENERIC = range(4)
@@ -82,7 +84,7 @@ class DocumentReader:
         Returns (position, category, tiers) in document order; an amount for the category
         is read as an amount for each listed tier (the nearest definition before it).
         """
-        out = []
+        found = []  # (list block, position, category, listed cues)
         for line in self.lines:
             if line.kind not in ("list", "para") or line.index in self.by_line:
                 continue
@@ -92,10 +94,22 @@ class DocumentReader:
             head = cues[0]
             if not re.match(r"\s*:", self.t[head.end:head.end + 3]) or head.start - line.content_start > 3:
                 continue
-            listed = [c.label for c in cues[1:] if c.start > head.end and c.label != TITLE]
-            specific = [x for x in dict.fromkeys(listed) if x not in self.lex.generic_tiers]
+            listed = [c for c in cues[1:] if c.start > head.end and c.label != TITLE]
+            found.append((self.block_start[line.index], head.start, head.category, listed))
+        # A degree span in one category (5型：…本科及以上) leaves out the degrees that another
+        # category of the same list names itself (3型：…博士; 4型：…硕士): the contract's "except
+        # degrees that the same provision pays separately", across the categories of one table.
+        direct: dict[int, set[tuple[str, str]]] = {}
+        for block, position, _, listed in found:
+            direct.setdefault(block, set()).update(
+                (str(position), c.label) for c in listed if not c.text.endswith("+"))
+        out = []
+        for block, position, category, listed in found:
+            elsewhere = {label for where, label in direct[block] if where != str(position)}
+            labels = [c.label for c in listed if not (c.text.endswith("+") and c.label in elsewhere)]
+            specific = [x for x in dict.fromkeys(labels) if x not in self.lex.generic_tiers]
             if specific:
-                out.append((head.start, head.category, specific))
+                out.append((position, category, specific))
         return out
 
     # --- tiers ----------------------------------------------------------------------------
@@ -273,7 +287,28 @@ class DocumentReader:
 
     def _benefit(self, line: Line, clause: tuple[int, int], amount: Amount,
                  tier_span: tuple[int, int]) -> tuple[str | None, int]:
-        """The benefit of an amount and how directly it is stated (a ``BENEFIT_*`` level)."""
+        """The benefit of an amount and how directly it is stated (a ``BENEFIT_*`` level).
+
+        A project grant is read by what its clause says the project is: ``开展研发攻关的，
+        给予最高100万元项目资助`` and ``技术合作项目…给予最高60万元支持`` are research funding
+        (the contract's "项目经费 for research"), not start-up money nor a generic cash benefit.
+        """
+        benefit, level = self._benefit_named(line, clause, amount, tier_span)
+        if benefit in _PROJECT_GRANT_BENEFITS and self._research_project(line, clause):
+            return "research_funding", level
+        return benefit, level
+
+    def _research_project(self, line: Line, clause: tuple[int, int]) -> bool:
+        """The amount's clause says research and not start-up, and its line (or cell) names a
+        project (``项目资助：…；研发攻关最高100万元`` names it in an earlier clause)."""
+        lex = self.lex
+        scope_start = _cell_of(line, clause[0])[0] if line.kind == "table" else line.content_start
+        return bool(lex.project_re.search(self.t, scope_start, clause[1])
+                    and lex.research_project_re.search(self.t, *clause)
+                    and not lex.startup_project_re.search(self.t, *clause))
+
+    def _benefit_named(self, line: Line, clause: tuple[int, int], amount: Amount,
+                       tier_span: tuple[int, int]) -> tuple[str | None, int]:
         benefit, generic_seen = self._benefit_near(*clause, amount.start, amount.end, tier_span)
         if benefit:
             return benefit, BENEFIT_IN_CLAUSE

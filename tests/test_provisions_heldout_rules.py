@@ -1,0 +1,111 @@
+"""Reading rules found by checking the extractor against the curated dataset rows of documents
+that have no gold file (``benchmarks/bench_extract_heldout.py``). Each test uses the real
+sentence of the corpus (a short excerpt, not the file)."""
+
+from __future__ import annotations
+
+from benchmark.provisions import extract_text
+
+
+def _keys(records: list[dict]) -> set[tuple]:
+    return {(r["tier"], r["benefit"], r["amount_cny"], r["period"]) for r in records}
+
+
+def test_jiechu_rencai_is_the_top_tier() -> None:
+    # 上海.md (松江区): 杰出人才 is the top tier's wording, as 顶尖人才 is
+    text = ("- **松江区 / G60科创走廊**：\n"
+            "  - 松江公开宣传口径还提到：未来可提供**不少于1.5万套人才公寓**，"
+            "对作出卓越贡献的杰出人才给予**最高1000万元购房补贴**。\n")
+    [record] = extract_text(text, "x.md")
+    assert (record["tier"], record["benefit"], record["amount_cny"], record["is_cap"]) == (
+        "top", "housing_purchase", 10_000_000, True)
+
+
+MAWEI = """### 马尾区人才分层
+马尾区分 **1 型到 6 型**：
+- 1型：福建省高层次特级、A类；
+- 2型：福建省高层次 B、C 类，福州市 D 类；
+- 3型：福州市 E 类、博士、副高及以上、高级技师；
+- 4型：双一流高校全日制硕士；
+- 5型：福州市 F 类、马尾区 G 类、中级职称、技师、本科及以上、技工院校预备技师班；
+- 6型：2023 年 1 月 1 日以后由马尾区符合条件企业引进并自主认定的人才。
+
+### 马尾区购房补贴标准
+- **1型：180 万元**
+- **2型：100 万元**
+- **3型：50 万元**
+- **4型：20 万元**
+- **5型：10 万元**
+"""
+
+
+def test_a_degree_span_in_a_category_leaves_out_degrees_other_categories_name() -> None:
+    # 福州.md (马尾区): 5型 "本科及以上" does not reach 博士 (3型) nor 硕士 (4型)
+    records = extract_text(MAWEI, "x.md")
+    five = {r["tier"] for r in records if r["amount_cny"] == 100_000}
+    assert five == {"class_F", "skilled", "bachelor", "vocational"}
+    assert {r["tier"] for r in records if r["amount_cny"] == 500_000} == {"class_E", "phd", "skilled"}
+    assert {r["tier"] for r in records if r["amount_cny"] == 200_000} == {"master"}
+
+
+def test_a_degree_span_in_a_category_keeps_degrees_no_other_category_names() -> None:
+    # the same list without 3型/4型 naming 博士/硕士: the span reaches up to phd
+    text = MAWEI.replace("、博士、副高及以上", "、副高及以上").replace("双一流高校全日制硕士", "双一流高校毕业生")
+    records = extract_text(text, "x.md")
+    assert {r["tier"] for r in records if r["amount_cny"] == 100_000} >= {"bachelor", "master", "phd"}
+
+
+FUZHOU_LIVING = """# 福州（重点城市速查版）
+
+- 结论先看：**福州当前最能直接写实的主线，不是“普发大额现金”，而是“应届本科及以上一次性生活补贴 + 人才住房保障 + 部分区县自定购房/租房补贴”。** 市级统一、稳定、仍可执行的核心抓手是：
+  1. **在榕就业创业一次性生活补贴 1 万元/人**；
+
+## 3.3 鼓楼区
+
+### A. 在榕高校毕业生就业创业一次性生活补贴
+- **1 万元一次性发放**；
+"""
+
+
+def test_a_group_word_from_a_heading_yields_to_degrees_stated_for_the_same_amount() -> None:
+    # 福州.md: the 鼓楼 restatement under "高校毕业生" is the provision stated above by degree
+    records = extract_text(FUZHOU_LIVING, "x.md")
+    tiers = {r["tier"] for r in records if r["benefit"] == "living_allowance" and r["amount_cny"] == 10_000}
+    assert "graduate" not in tiers
+    assert {"bachelor", "master", "phd"} <= tiers
+
+
+def test_a_group_word_alone_is_still_graduate() -> None:
+    # with no degree anywhere for this amount, the heading's group word is the tier
+    text = FUZHOU_LIVING.split("## 3.3")[1]
+    assert _keys(extract_text(text, "x.md")) == {("graduate", "living_allowance", 10_000, "once")}
+
+
+def test_project_grant_for_research_is_research_funding() -> None:
+    # 南京.md: 项目资助 for 研发攻关 is research money; the 留学人员 start-up grant stays start-up
+    text = ("**你可以获得：**\n- **留学人员科技创新项目资助**：\n  - A类：**10万元**；\n"
+            "- 通过市、区两级企业专家工作室引进海外高层次人才开展研发攻关的，给予**最高100万元项目资助**。\n")
+    assert _keys(extract_text(text, "x.md")) == {
+        ("class_A", "startup_funding", 100_000, "once"),
+        ("high_level", "research_funding", 1_000_000, "once")}
+
+
+def test_generic_support_for_a_research_project_is_research_funding() -> None:
+    # 郑州.md: "支持" for a 科技人才's project / a 技术合作项目 is research funding; the
+    # exchange and training programmes of the next line stay other cash
+    text = ("### 1.3 如果你是高层次人才 / 产业人才 / 创新人才\n"
+            "  - 对**青年科技人才**按“人才+项目”模式给予**最高 10 万元支持**；\n"
+            "  - 对**外国专家工作室**、**高端外国专家技术合作项目**分别给予**最高 60 万元支持**；\n"
+            "  - 对外籍高层次人才国际交流项目每名来访专家给予**最高 20 万元支持**，"
+            "对中青年人才国际化培养项目给予**每人 3 万—10 万元支持**；\n")
+    records = extract_text(text, "x.md")
+    by_amount = {r["amount_cny"]: r["benefit"] for r in records}
+    assert by_amount[100_000] == "research_funding"
+    assert by_amount[600_000] == "research_funding"
+    assert by_amount[200_000] == "other_cash"
+
+
+def test_a_start_up_project_stays_start_up_funding() -> None:
+    text = "对海外人才来我市创业的，经评审给予研发项目资助最高50万元。"
+    [record] = extract_text(text, "x.md")
+    assert record["benefit"] == "startup_funding"
