@@ -113,3 +113,26 @@ def test_bad_decisions_are_refused(hangzhou):
         apply_review(queue.drop(columns=["key"]))
     with pytest.raises(TalentbenchError, match=r"\.csv or \.xlsx"):
         write_queue(queue, __import__("pathlib").Path("queue.txt"))
+
+
+def test_xlsx_rows_are_curated_only_with_an_official_link(shared_data):
+    """A table row is a sourced provision only when its 政策链接 is an official page; every
+    decision on a row with another link (or none) is a reject that says so, with a reason."""
+    from benchmark.dataset import provenance as pv
+    from benchmark.dataset.build import XLSX_TABLE
+    from benchmark.dataset.review import read_decisions
+    from benchmark.paths import resource
+
+    rows = curate.read_xlsx_documents(shared_data / XLSX_TABLE)
+    decisions = read_decisions(resource("dataset", "review_decisions.csv"))
+    on_rows = decisions[decisions["doc"].isin(set(rows))]
+    assert len(on_rows) >= 40
+    assert on_rows["note"].fillna("").str.strip().ne("").all(), "every decision gives its reason"
+    for d in on_rows.itertuples():
+        official = [u for u, _ in pv.find_urls(rows[d.doc]) if pv.is_official(u)]
+        if not official:
+            assert d.decision == "reject" and d.note.startswith("no official source link"), d.key
+        if d.decision in ("accept", "correct", "add"):
+            assert official, d.key
+    kept = {d.doc for d in on_rows.itertuples() if d.decision != "reject"}
+    assert {f"{XLSX_TABLE}#R{n}" for n in (12, 16, 18)}.isdisjoint(kept)  # bendibao/weixin-like links
