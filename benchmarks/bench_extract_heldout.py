@@ -97,6 +97,9 @@ def main() -> None:
           f"{sum(len(v) for v in predicted.values())} extracted): "
           f"P={o['precision']:.3f} R={o['recall']:.3f} F1={o['f1']:.3f} "
           f"(tp={o['tp']} fp={o['fp']} fn={o['fn']})")
+    labelled = {p.name[: -len(".jsonl")] for p in args.gold.glob("*.jsonl")}
+    silent = sorted(p.name for p in args.docs.glob("*.md") if p.name not in labelled and p.name not in curated)
+    print("not scored (no gold file and no curated row, so no label either way):", ", ".join(silent))
     print("\nper document:")
     for row in result.per_document.itertuples():
         print(f"  {row.doc:10s} P={row.precision:.3f} R={row.recall:.3f} F1={row.f1:.3f} "

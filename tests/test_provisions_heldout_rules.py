@@ -109,3 +109,9 @@ def test_a_start_up_project_stays_start_up_funding() -> None:
     text = "对海外人才来我市创业的，经评审给予研发项目资助最高50万元。"
     [record] = extract_text(text, "x.md")
     assert record["benefit"] == "startup_funding"
+
+
+def test_a_named_reward_for_a_research_project_keeps_its_benefit() -> None:
+    text = "对承担国家重大科研项目的博士，给予一次性奖励50万元。"
+    [record] = extract_text(text, "x.md")
+    assert (record["tier"], record["benefit"]) == ("phd", "other_cash")

@@ -38,8 +38,6 @@ _PERIOD_UNIT_RE = re.compile(r"^\s*/\s*(?:人\s*[/·]\s*)?[月年人户]")
 # a person category named before the amount that is no tier of the vocabulary (新入户人才)
 _UNKNOWN_PERSON_RE = re.compile(r"[\u4e00-\u9fff]{1,6}人才(?![公住房驿港卡服绿认计政工队项])")
 _RATIO_RE = re.compile(r"\d\s*%|%")
-# benefits a project grant is read as by default: 项目资助 (start-up), 支持/资助 (generic cash)
-_PROJECT_GRANT_BENEFITS = ("startup_funding", "other_cash")
 
 # How directly the benefit of an amount is stated, most direct first.
 BENEFIT_IN_CLAUSE, BENEFIT_IN_LINE, BENEFIT_ENCLOSING, BENEFIT_GENERIC = range(4)
@@ -294,7 +292,10 @@ class DocumentReader:
         (the contract's "项目经费 for research"), not start-up money nor a generic cash benefit.
         """
         benefit, level = self._benefit_named(line, clause, amount, tier_span)
-        if benefit in _PROJECT_GRANT_BENEFITS and self._research_project(line, clause):
+        # only a start-up reading or a generic one: a named cash benefit (一次性奖励, 奖金) for
+        # a research project is still that benefit
+        project_grant = benefit == "startup_funding" or (benefit == "other_cash" and level == BENEFIT_GENERIC)
+        if project_grant and self._research_project(line, clause):
             return "research_funding", level
         return benefit, level
 
