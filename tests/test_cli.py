@@ -31,7 +31,7 @@ def test_every_command_explains_itself():
         (["run", "--provisions", "bad.csv"], "city,tier\n杭州,bachelor\n", "missing column"),
         (["run", "--provisions", "bad.csv"], b"\xff\xfe\x00garbage", "not UTF-8"),
         (["run", "--spec", "bad.csv"], "steps: [unclosed", "not valid YAML"),
-        (["run", "--framework", "missing.yaml"], None, "framework file not found"),
+        (["run", "--framework", "missing.yaml"], None, "cannot read framework file missing.yaml: file not found"),
         (["run", "--clusters", "many"], None, "--clusters must be a whole number"),
     ],
 )

@@ -45,29 +45,31 @@ class CJKFont:
     truetype_outlines: bool
 
 
-def _faces(path: Path):
+def _probe(path: Path) -> CJKFont | None:
+    """The first face of a font file that covers the probe text, or None."""
     from fontTools.ttLib import TTCollection, TTFont
 
     try:
         if path.suffix.lower() in {".ttc", ".otc"}:
-            collection = TTCollection(str(path), lazy=True)
-            yield from enumerate(collection.fonts)
+            container = TTCollection(str(path), lazy=True)
+            faces = list(container.fonts)
         else:
-            yield 0, TTFont(str(path), lazy=True)
+            container = TTFont(str(path), lazy=True)
+            faces = [container]
     except Exception:  # noqa: BLE001 - an unreadable font file is simply not a candidate
-        return
-
-
-def _probe(path: Path) -> CJKFont | None:
-    for index, face in _faces(path):
-        try:
-            cmap = face.getBestCmap() or {}
-            if all(ord(ch) in cmap for ch in PROBE_TEXT):
-                family = face["name"].getDebugName(1) or path.stem
-                return CJKFont(family, path, index, "glyf" in face)
-        except Exception:  # noqa: BLE001
-            continue
-    return None
+        return None
+    try:
+        for index, face in enumerate(faces):
+            try:
+                cmap = face.getBestCmap() or {}
+                if all(ord(ch) in cmap for ch in PROBE_TEXT):
+                    family = face["name"].getDebugName(1) or path.stem
+                    return CJKFont(family, path, index, "glyf" in face)
+            except Exception:  # noqa: BLE001
+                continue
+        return None
+    finally:
+        container.close()  # lazy loading keeps the file open until closed
 
 
 def _rank(path: Path) -> int:

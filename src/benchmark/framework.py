@@ -7,10 +7,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from benchmark.errors import TalentbenchError
-from benchmark.paths import resource
+from benchmark.paths import read_yaml, resource
 
 PROVISION_MEASURES = {"package_value", "max_value"}
 FEATURE_MEASURES = {"count_true", "feature_value", "feature_ordinal"}
@@ -27,7 +26,7 @@ class Vocabulary:
 
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
-    raw = yaml.safe_load(resource("framework", "vocabulary.yaml").read_text(encoding="utf-8"))
+    raw = read_yaml(resource("framework", "vocabulary.yaml"), "provision vocabulary")
     return Vocabulary(raw["tiers"], raw["benefits"], raw["periods"])
 
 
@@ -108,12 +107,7 @@ def _require(mapping: dict, key: str, where: str):
 def load_framework(path: Path | str | None = None) -> Framework:
     """Load and validate an indicator framework YAML (default: the packaged talent-policy index)."""
     path = Path(path) if path else resource("framework", "talent_policy_index.yaml")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TalentbenchError(f"framework file not found: {path}") from None
-    except yaml.YAMLError as exc:
-        raise TalentbenchError(f"framework {path.name} is not valid YAML: {exc}".splitlines()[0]) from None
+    raw = read_yaml(path, "framework file")
     where = f"framework {path.name}"
     index = _require(raw, "index", where)
     entries = _require(raw, "indicators", where)

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from benchmark.clusters import PolicyClusters, coverage_gaps, nearest_peers, peer_comparison
 from benchmark.errors import TalentbenchError
@@ -20,7 +19,7 @@ from benchmark.fonts import find_cjk_font
 from benchmark.framework import Framework, load_framework
 from benchmark.matrix import build_matrix
 from benchmark.outcomes import OUTCOME_COLUMN, policy_outcome
-from benchmark.paths import resource
+from benchmark.paths import read_yaml, resource
 from benchmark.store import write_tables
 
 CONTEXT_COLUMNS = ["popu_2020", "popu_growth", "urbanisation"]
@@ -53,12 +52,7 @@ class RunResult:
 def load_method_yaml(path: Path | None, default: str, label: str, list_key: str) -> dict:
     """Read a method YAML (index spec, uncertainty inputs) that must hold a list under ``list_key``."""
     path = Path(path) if path else resource("framework", default)
-    try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TalentbenchError(f"{label} not found: {path}") from None
-    except yaml.YAMLError as exc:
-        raise TalentbenchError(f"{label} {path.name} is not valid YAML: {str(exc).splitlines()[0]}") from None
+    config = read_yaml(path, label)
     if not isinstance(config, dict) or not isinstance(config.get(list_key), list):
         raise TalentbenchError(f"{label} {path.name} needs a list under {list_key!r}")
     return config

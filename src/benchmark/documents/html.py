@@ -21,12 +21,11 @@ from urllib.parse import urlsplit
 import lxml.etree as etree
 import lxml.html
 import trafilatura
-import yaml
 
 from benchmark.documents.model import Extracted, ParseFailure
 from benchmark.encoding import decode_bytes
 from benchmark.errors import TalentbenchError
-from benchmark.paths import resource
+from benchmark.paths import read_yaml, resource
 
 # An XPath hit shorter than this is a navigation box or an empty shell, not an article.
 MIN_MAIN_CHARS = 30
@@ -124,12 +123,7 @@ def _check_site_table(raw: object, path: str) -> SiteTable:
 def load_site_table(path: str | None = None) -> SiteTable:
     """The XPath override table (default: the packaged ``site_xpaths.yaml``), schema-checked."""
     source = path or str(resource("documents", "site_xpaths.yaml"))
-    try:
-        with open(source, encoding="utf-8") as handle:
-            raw = yaml.safe_load(handle)
-    except (OSError, yaml.YAMLError) as exc:
-        raise TalentbenchError(f"cannot read site XPath table {source}: {exc}") from None
-    return _check_site_table(raw, source)
+    return _check_site_table(read_yaml(source, "site XPath table"), source)
 
 
 def _tag(element: etree._Element) -> str:

@@ -23,11 +23,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-import yaml
-
 from benchmark.documents.model import Metadata
 from benchmark.errors import TalentbenchError
-from benchmark.paths import resource
+from benchmark.paths import read_yaml, resource
 
 LABEL_FIELDS = (
     "title",
@@ -120,12 +118,7 @@ def _check_labels(raw: object, path: str) -> Labels:
 def load_labels(path: str | None = None) -> Labels:
     """The label vocabulary (default: the packaged ``metadata_labels.yaml``), schema-checked."""
     source = path or str(resource("documents", "metadata_labels.yaml"))
-    try:
-        with open(source, encoding="utf-8") as handle:
-            raw = yaml.safe_load(handle)
-    except (OSError, yaml.YAMLError) as exc:
-        raise TalentbenchError(f"cannot read metadata labels {source}: {exc}") from None
-    return _check_labels(raw, source)
+    return _check_labels(read_yaml(source, "metadata labels"), source)
 
 
 # --- dates -----------------------------------------------------------------------------------

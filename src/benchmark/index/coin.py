@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from benchmark.errors import TalentbenchError
 from benchmark.index.aggregate import Aggregate
@@ -23,6 +22,7 @@ from benchmark.index.framework import Framework, build_framework, validate_idata
 from benchmark.index.stages import STAGE_STEPS, StepContext
 from benchmark.index.stats import rank_min
 from benchmark.index.weights import Weight, WeightSequence
+from benchmark.paths import read_yaml
 
 # step name -> the data set it writes
 STEP_ORDER = ("denominate", "impute", "screen", "treat", "normalise", "weight", "aggregate")
@@ -37,13 +37,7 @@ def load_spec(spec: dict | str | Path | None) -> list[tuple[str, dict]]:
     if spec is None:
         return []
     if isinstance(spec, str | Path):
-        path = Path(spec)
-        if not path.is_file():
-            raise TalentbenchError(f"spec file not found: {path}")
-        try:
-            spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise TalentbenchError(f"spec {path} is not valid YAML: {exc}".splitlines()[0]) from None
+        spec = read_yaml(spec, "method spec")
     if isinstance(spec, list):
         spec = {"steps": spec}
     if not isinstance(spec, dict) or "steps" not in spec or not isinstance(spec["steps"], list):

@@ -414,17 +414,10 @@ def sensitivity(coin: CompositeIndex, inputs: list[dict] | None = None, n: int =
 
 
 def inputs_from_yaml(path: str) -> list[dict]:
-    from pathlib import Path
+    from benchmark.paths import read_yaml
 
-    import yaml
-
-    p = Path(path)
-    if not p.is_file():
-        raise TalentbenchError(f"uncertain-inputs file not found: {p}")
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise TalentbenchError(f"{p} is not valid YAML: {exc}".splitlines()[0]) from None
+    p = path
+    raw = read_yaml(path, "uncertain-inputs file")
     if isinstance(raw, dict):
         raw = raw.get("inputs")
     if not isinstance(raw, list):

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import lxml.etree
 import lxml.html
-import yaml
 
 from benchmark.encoding import decode_bytes
 from benchmark.errors import TalentbenchError
-from benchmark.paths import resource
+from benchmark.paths import read_yaml, resource
 from benchmark.sources.urls import extension, normalize_url
 
 
@@ -89,10 +88,7 @@ class LinkRules:
     @classmethod
     def load(cls, path: Path | None = None) -> LinkRules:
         path = path or resource("crawl", "rules.yaml")
-        try:
-            raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise TalentbenchError(f"cannot read crawl rules {path}: {exc}") from None
+        raw = read_yaml(path, "crawl rules") or {}
         names = [f for f in cls.__dataclass_fields__]
         unknown = set(raw) - set(names)
         missing = set(names) - set(raw)

@@ -7,11 +7,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from benchmark import __version__
 from benchmark.errors import TalentbenchError
-from benchmark.paths import resource
+from benchmark.paths import read_yaml, resource
 
 
 @dataclass(frozen=True)
@@ -83,10 +81,7 @@ class CrawlSettings:
     @classmethod
     def load(cls, path: Path | None = None) -> CrawlSettings:
         path = path or resource("crawl", "settings.yaml")
-        try:
-            raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise TalentbenchError(f"cannot read crawl settings {path}: {exc}") from None
+        raw = read_yaml(path, "crawl settings") or {}
         if not isinstance(raw, dict):
             raise TalentbenchError(f"crawl settings {path} must be a mapping")
         defaults = FetchPolicy.from_mapping(raw.get("defaults") or {})
