@@ -4,6 +4,8 @@ sentence of the corpus (a short excerpt, not the file)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from benchmark.provisions import extract_text
 
 
@@ -115,3 +117,72 @@ def test_a_named_reward_for_a_research_project_keeps_its_benefit() -> None:
     text = "对承担国家重大科研项目的博士，给予一次性奖励50万元。"
     [record] = extract_text(text, "x.md")
     assert (record["tier"], record["benefit"]) == ("phd", "other_cash")
+
+
+# --- rows of shared/data/talent_subsidies_by_city.xlsx, read as "header: value" lines ----------
+# (benchmark.dataset.curate.read_xlsx_documents), the way the dataset review reads them
+
+def test_a_record_name_field_names_the_benefit_of_its_amount_field() -> None:
+    # row 8 (武汉长江新区): the benefit is in 名称, the figures in 补贴内容
+    text = ("补贴层级: 市级\n省: 湖北省\n市: 武汉市\n名称: 武汉长江新区优秀高校毕业生生活补贴\n"
+            "学历要求: 全日制本科生、全日制硕士生、全日制博士生\n补贴内容: 3万元，6万元，10万元\n")
+    assert _keys(extract_text(text, "x.md")) == {
+        ("bachelor", "living_allowance", 30_000, "once"), ("master", "living_allowance", 60_000, "once"),
+        ("phd", "living_allowance", 100_000, "once")}
+
+
+def test_a_record_ends_at_a_blank_line() -> None:
+    text = "名称: 生活补贴\n\n补贴内容: 学士1万元，硕士2万元，博士3万元。\n"
+    assert {r["benefit"] for r in extract_text(text, "x.md")} == {"other_cash"}
+
+
+def test_a_monthly_anju_allowance_is_a_rent_subsidy() -> None:
+    # row 17 (深圳市青年人才住房支持): 安居补贴 paid monthly, an alternative to rental housing
+    text = ("名称: 深圳市青年人才住房支持\n补贴内容: 青年人才可任选其一享受以下两种住房支持，不可重复享受：\n"
+            "1.过渡性住房\n租金优惠：按市场参考租金的60%左右确定\n2.安居补贴\n"
+            "补贴金额：每月1250元（税后1000元）\n发放期限：最长24个月（2年），总计最高2.4万元\n")
+    [record] = extract_text(text, "x.md")
+    assert (record["tier"], record["benefit"], record["amount_cny"], record["period"],
+            record["duration_months"]) == ("young", "rent_subsidy", 1250, "month", 24)
+
+
+def test_a_one_off_anju_allowance_stays_housing_purchase() -> None:
+    [record] = extract_text("博士安居补贴一次性20万元。", "x.md")
+    assert record["benefit"] == "housing_purchase"
+
+
+def _table_rows(shared_data: Path) -> dict[str, str]:
+    from benchmark.dataset.curate import read_xlsx_documents
+
+    docs = read_xlsx_documents(shared_data / "talent_subsidies_by_city.xlsx")
+    return {doc.rsplit("#", 1)[1]: text for doc, text in docs.items()}
+
+
+def test_figures_after_a_comparison_word_are_thresholds(shared_data: Path) -> None:
+    # row 33 (海淀区 海英计划): "应税收入应分别超过903088元（2021年）、1020280元（2022年）、
+    # 1084536元（2023年）" are income thresholds; the row's one benefit is 资金补贴个人100万
+    records = extract_text(_table_rows(shared_data)["R33"], "R33")
+    assert _keys(records) == {("any", "other_cash", 1_000_000, "once")}
+    # 不低于 is a floor and 不超过 a ceiling of a benefit, not thresholds (东莞.md, line 285)
+    text = ("- 创新人才综合补贴已坐实：正高最高 30 万、副高/博士最高 20 万、硕士最高 6 万，"
+            "中级职称或符合条件人才最高 6 万，本科/初级职称人才由镇街园区制定且不低于 1 万；\n")
+    assert ("bachelor", "other_cash", 10_000, "once") in _keys(extract_text(text, "x.md"))
+    [record] = extract_text("- 博士安居补贴不超过 20 万元。\n", "x.md")
+    assert (record["amount_cny"], record["is_cap"]) == (200_000, True)
+
+
+def test_a_firms_research_spending_is_not_a_provision() -> None:
+    # row 46 (上海市重点产业领域人才专项奖励): the firm's conditions, not the reward
+    text = ("名称: 上海市重点产业领域人才专项奖励\n补贴内容: 奖励补贴\n"
+            "4.承担的国家和本市重点项目（任务）在相关年度通过验收，且企业相关年度研发投入金额超过 3000 万元、"
+            "占主营业务收入的比例不低于 5%。\n"
+            "5.近 3 年持续有研发资金投入，投入规模年均不低于 1000万元（相关年度占主营业务收入的比例不低于 3%）。\n")
+    assert extract_text(text, "x.md") == []
+
+
+def test_a_topic_word_in_a_cited_title_is_not_the_benefit() -> None:
+    # row 22 (海聚工程——青年项目): 创业 names the policy 《…来京创业和工作暂行办法》
+    text = ("名称: 海聚工程——青年项目\n补贴内容: 根据《北京市鼓励海外高层次人才来京创业和工作暂行办法》精神，"
+            "给予引进人才每人人民币50万元的市政府奖励。\n")
+    [record] = extract_text(text, "x.md")
+    assert (record["tier"], record["benefit"], record["amount_cny"]) == ("high_level", "other_cash", 500_000)

@@ -89,9 +89,28 @@ def _drop_described_classes(t: str, cues: list[Cue]) -> list[Cue]:
 
 
 def find_benefit_cues(t: str, lex: Lexicon) -> list[Cue]:
-    """Every benefit cue of the normalised text, in order (generic ones labelled GENERIC_BENEFIT)."""
-    return [
-        Cue(m.start(), m.end(), lex.benefit_group[m.lastgroup], m.group(),
-             m.lastgroup in lex.weak_benefit_groups)
-        for m in lex.benefit_re.finditer(t)
-    ]
+    """Every benefit cue of the normalised text, in order (generic ones labelled GENERIC_BENEFIT).
+
+    A topic word inside a cited title (``根据《…来京创业和工作暂行办法》精神，给予…50万元的
+    市政府奖励``) names the policy, not the benefit: such weak cues are dropped.
+    """
+    out = []
+    for m in lex.benefit_re.finditer(t):
+        weak = m.lastgroup in lex.weak_benefit_groups
+        if weak and _in_title(t, m.start(), m.end()):
+            continue
+        out.append(Cue(m.start(), m.end(), lex.benefit_group[m.lastgroup], m.group(), weak))
+    return out
+
+
+_TITLE_REACH = 60  # characters: how far a cited title may run on either side of a cue
+
+
+def _in_title(t: str, start: int, end: int) -> bool:
+    """``start:end`` lies between a ``《`` and its ``》`` on the same line."""
+    lo = max(0, start - _TITLE_REACH)
+    opened = t.rfind("《", lo, start)
+    if opened < 0 or t.rfind("》", opened, start) >= 0 or "\n" in t[opened:start]:
+        return False
+    close = t.find("》", end, end + _TITLE_REACH)
+    return close >= 0 and "\n" not in t[end:close]

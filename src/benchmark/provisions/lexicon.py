@@ -31,10 +31,10 @@ GENERIC_BENEFIT = "_generic"
 _REQUIRED_KEYS = {
     "schema_version": int, "tiers": list, "class_patterns": list, "generic_tiers": list,
     "degree_ladder": list, "degree_span_suffix": str, "benefits": list,
-    "generic_benefit_patterns": list, "not_provision_patterns": list, "threshold_suffix": str,
+    "generic_benefit_patterns": list, "not_provision_patterns": list, "threshold_suffix": str, "threshold_prefix": str,
     "period": dict, "cap_before": str, "cap_after": str, "duration": str, "not_stated_patterns": list,
     "foreign_currency": str, "segmentation_checked": list, "aggregate_patterns": list,
-    "project_funding": dict,
+    "project_funding": dict, "tenure_neutral_housing": str,
 }
 
 
@@ -54,6 +54,7 @@ class Lexicon:
     currency_before_re: re.Pattern[str]
     currency_after_re: re.Pattern[str]
     threshold_re: re.Pattern[str]
+    threshold_before_re: re.Pattern[str]
     month_before_re: re.Pattern[str]
     year_before_re: re.Pattern[str]
     month_after_re: re.Pattern[str]
@@ -69,6 +70,7 @@ class Lexicon:
     project_re: re.Pattern[str]  # a clause about a project grant (项目)
     research_project_re: re.Pattern[str]  # ...whose project is research (研发, 攻关, 科技人才)
     startup_project_re: re.Pattern[str]  # ...or a start-up (创业)
+    tenure_neutral_housing_re: re.Pattern[str]  # housing_purchase cues not tied to buying (安居补贴)
 
 
 def _check_schema(data: object, path: Path) -> dict:
@@ -219,6 +221,7 @@ def load_lexicon(path: Path | str | None = None) -> Lexicon:
         currency_before_re=_compile(f"(?:{data['foreign_currency']})\\s*$", path),
         currency_after_re=_compile(f"\\s*(?:{data['foreign_currency']})", path),
         threshold_re=_compile(data["threshold_suffix"], path),
+        threshold_before_re=_compile(f"(?:{data['threshold_prefix']})\\s*$", path),
         month_before_re=_compile(f"(?:{period['month_before']})", path),
         year_before_re=_compile(f"(?:{period['year_before']})", path),
         month_after_re=_compile(period["month_after"], path),
@@ -234,6 +237,7 @@ def load_lexicon(path: Path | str | None = None) -> Lexicon:
         project_re=_compile(data["project_funding"]["project"], path),
         research_project_re=_compile(data["project_funding"]["research"], path),
         startup_project_re=_compile(data["project_funding"]["startup"], path),
+        tenure_neutral_housing_re=_compile(data["tenure_neutral_housing"], path),
     )
 
 

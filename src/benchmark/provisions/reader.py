@@ -38,6 +38,7 @@ _PERIOD_UNIT_RE = re.compile(r"^\s*/\s*(?:人\s*[/·]\s*)?[月年人户]")
 # a person category named before the amount that is no tier of the vocabulary (新入户人才)
 _UNKNOWN_PERSON_RE = re.compile(r"[\u4e00-\u9fff]{1,6}人才(?![公住房驿港卡服绿认计政工队项])")
 _RATIO_RE = re.compile(r"\d\s*%|%")
+_NOTE_RE = re.compile(r"\([^()]{0,12}\)")  # a short parenthetical note: "(2021年)"
 
 # How directly the benefit of an amount is stated, most direct first.
 BENEFIT_IN_CLAUSE, BENEFIT_IN_LINE, BENEFIT_ENCLOSING, BENEFIT_GENERIC = range(4)
@@ -75,6 +76,8 @@ class DocumentReader:
         # how many tiers the last ``_labels`` call saw named, generic ones included: a range
         # or an overall ceiling whose context names several tiers is nobody's amount
         self.breadth = 0
+        # the cue that named the benefit in the last ``_benefit`` call (None: generic or none)
+        self.benefit_cue: Cue | None = None
 
     def _category_definitions(self) -> list[tuple[int, str, list[str]]]:
         """Numbered categories defined as lists of tiers: ``3型：E类人才、全日制博士研究生``.
@@ -259,11 +262,14 @@ class DocumentReader:
         specific = [c for c in specific if not (skip[0] <= c.start < skip[1])]
         after = [c for c in specific if c.start >= anchor_end]
         if after and _ATTACHED_RE.fullmatch(self.t, anchor_end, after[0].start):
+            self.benefit_cue = after[0]
             return after[0].label, generic  # "12万元生活补贴", "3万元的一次性安家费"
         before = [c for c in specific if c.end <= anchor and not self._other_item(c.end, anchor)]
         if before:
+            self.benefit_cue = before[-1]
             return before[-1].label, generic
         if after:
+            self.benefit_cue = after[0]
             return after[0].label, generic
         return None, generic
 
@@ -291,6 +297,7 @@ class DocumentReader:
         给予最高100万元项目资助`` and ``技术合作项目…给予最高60万元支持`` are research funding
         (the contract's "项目经费 for research"), not start-up money nor a generic cash benefit.
         """
+        self.benefit_cue = None
         benefit, level = self._benefit_named(line, clause, amount, tier_span)
         # only a start-up reading or a generic one: a named cash benefit (一次性奖励, 奖金) for
         # a research project is still that benefit
@@ -340,6 +347,7 @@ class DocumentReader:
             if excluded:
                 return None, BENEFIT_GENERIC
             if specific:
+                self.benefit_cue = specific[0]
                 return specific[0].label, BENEFIT_ENCLOSING  # an enclosing line names its topic first
             generic_seen |= generic
         if generic_seen:
@@ -355,6 +363,7 @@ class DocumentReader:
             if excluded:
                 break
             if specific:
+                self.benefit_cue = specific[0]
                 return specific[0].label, BENEFIT_GENERIC
         return None, BENEFIT_GENERIC
 
@@ -392,6 +401,9 @@ class DocumentReader:
         headings = list(reversed(line.headings))
         if headings:
             yield headings[0].content_start, headings[0].end, False
+        record = self._record_name_line(line)
+        if record is not None:
+            yield record.content_start, record.end, False
         if close_only:
             return
         # conditions ("就业或自主创业", "在本区租房") name topics, not the benefit: there only
@@ -400,6 +412,22 @@ class DocumentReader:
             yield other.content_start, other.end, self._is_condition(other)
         for heading in headings[1:]:
             yield heading.content_start, heading.end, False
+
+    def _record_name_line(self, line: Line) -> Line | None:
+        """A field line of a record of consecutive lines (``名称: …生活补贴`` … ``补贴内容: 3万元``,
+        ``2.安居补贴`` then ``补贴金额：每月1250元``): the nearest earlier line of the record that
+        names a benefit in full names this line's benefit, as a heading would. The record ends
+        at a blank line, a heading, a table or a line with an amount of its own."""
+        if line.kind != "para" or not _FIELD_LINE_RE.match(self.t, line.content_start, line.end):
+            return None
+        for other in reversed(self.lines[max(0, line.index - _RECORD_LOOKBACK):line.index]):
+            if other.kind not in ("para", "list") or other.index in self.by_line:
+                return None
+            cues = [c for c in self.benefits.within(other.content_start, other.end)
+                    if c.label != GENERIC_BENEFIT and not c.weak]
+            if cues:
+                return other
+        return None
 
     # --- one line ---------------------------------------------------------------------------
     def read_line(self, line: Line, amounts: list[Amount]) -> list[Found]:
@@ -456,7 +484,11 @@ class DocumentReader:
             after = _PERIOD_UNIT_RE.sub("", t[amount.end:min(amount.end + 16, clause[1] + 16)], count=1)
             note = _open_paren(t, clause[0], amount.start)
             inside_note = note is not None and any(a.start < note for a, *_ in items)
+            # "超过903088元（2021年）、1020280元（2022年）": the figures listed after a figure
+            # that is no benefit, with nothing but a separator and a note between, are alike
+            follows_excluded = bool(items) and not items[-1][3] and _bare_gap(_NOTE_RE.sub("", segment))
             if (inside_note  # "10万元(其中市级5万元…)", "每月1250元(税后1000元)": parts or restatements
+                    or follows_excluded or lex.threshold_before_re.search(segment)
                     or lex.threshold_re.match(after) or _INSTALMENT_BEFORE_RE.search(segment)
                     or lex.currency_before_re.search(segment) or lex.currency_after_re.match(after)
                     or lex.aggregate_re.search(segment)
@@ -538,6 +570,11 @@ class DocumentReader:
             period = _period(lex, segment, after)
             if schedule and period == "once":
                 period = "year"
+            if (benefit == "housing_purchase" and period != "once" and self.benefit_cue is not None
+                    and lex.tenure_neutral_housing_re.search(self.benefit_cue.text)):
+                # "安居补贴 每月1250元": a housing allowance not tied to buying, paid monthly or
+                # yearly, is the contract's "住房补贴 paid monthly/yearly"
+                benefit = "rent_subsidy"
             if period == "once" and own is None and position > 0 and _bare_gap(segment):
                 period = prev_period  # "月度上限2000元/1500元": the second figure is monthly too
             is_cap = bool(lex.cap_before_re.search(segment) or lex.cap_after_re.match(after))
@@ -633,6 +670,9 @@ def _periods(total: float, per: float, period: str) -> int | None:
 
 
 _ELIGIBILITY_LOOKBACK = 40  # lines
+_RECORD_LOOKBACK = 8  # lines: the fields of one record (名称, 学历要求, 补贴内容…)
+# a line that is one field of a record: a short label, a colon, its value ("补贴内容: 3万元")
+_FIELD_LINE_RE = re.compile(r"[\s*_]*[\u4e00-\u9fff]{2,8}[\s*_]*:")
 _FOLLOWING_LOOKAHEAD = 8  # lines
 _DURATION_LOOKAHEAD = 15  # lines
 _BARE_GAP_RE = re.compile(r"[\s、,/或和及与等*_]*(?:(?:单人|个人|每人)?(?:最高|最多|不超过|上限|封顶))?[\s*_]*")
