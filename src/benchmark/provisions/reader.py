@@ -3,7 +3,8 @@
 Each amount is placed in its line, clause (text between ``;``/``。``) and segment (text since
 the previous amount of the clause); the tier and benefit are read from the nearest level that
 names one: segment → clause → line → parent list items/labels → table row and header → the
-section's heading → eligibility lines of the section → outer headings. Period, cap, duration
+section's heading (for a benefit, then the name field of a record of ``header: value`` lines)
+→ eligibility lines of the section → outer headings. Period, cap, duration
 and the not-a-provision cues (loans, prices, salaries, thresholds, instalments) are read
 around the amount.
 """
@@ -100,13 +101,13 @@ class DocumentReader:
         # A degree span in one category (5型：…本科及以上) leaves out the degrees that another
         # category of the same list names itself (3型：…博士; 4型：…硕士): the contract's "except
         # degrees that the same provision pays separately", across the categories of one table.
-        direct: dict[int, set[tuple[str, str]]] = {}
+        direct: dict[int, list[tuple[int, str]]] = {}  # list block → (category position, tier)
         for block, position, _, listed in found:
-            direct.setdefault(block, set()).update(
-                (str(position), c.label) for c in listed if not c.text.endswith("+"))
+            direct.setdefault(block, []).extend(
+                (position, c.label) for c in listed if not c.text.endswith("+"))
         out = []
         for block, position, category, listed in found:
-            elsewhere = {label for where, label in direct[block] if where != str(position)}
+            elsewhere = {label for where, label in direct[block] if where != position}
             labels = [c.label for c in listed if not (c.text.endswith("+") and c.label in elsewhere)]
             specific = [x for x in dict.fromkeys(labels) if x not in self.lex.generic_tiers]
             if specific:
