@@ -15,37 +15,11 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+
+from fixtures.text_fuzzing import mutated_texts  # noqa: E402
+
 CORPUS = REPO.parent / "shared" / "data" / "policy_corpus"
-ALPHABET = "博士硕本科专万元月年每最高补贴租房购|*#-\n:;,、（）()0123456789.一二三十百千<>/&ABCDE类型第人才%：，；"
-
-
-def inputs(corpus: list[str], rng: random.Random, count: int):
-    for i in range(count):
-        if i % 4 == 0:
-            yield "".join(rng.choice(ALPHABET) if rng.random() < 0.8 else chr(rng.randint(1, 0x2FFFF))
-                          for _ in range(rng.randint(0, 200)))
-            continue
-        doc = rng.choice(corpus)
-        whole = i % 50 == 1
-        start = 0 if whole else rng.randint(0, max(0, len(doc) - 600))
-        chunk = list(doc[start:] if whole else doc[start:start + rng.randint(1, 600)])
-        for _ in range(rng.randint(0, 40 if whole else 10)):
-            if not chunk:
-                break
-            k = rng.randrange(len(chunk))
-            op = rng.random()
-            if op < 0.25:
-                del chunk[k]
-            elif op < 0.5:
-                chunk.insert(k, chunk[k] * rng.randint(1, 8))
-            elif op < 0.75:
-                chunk.insert(k, rng.choice(ALPHABET))
-            else:
-                j = rng.randrange(len(chunk))
-                chunk[k], chunk[j] = chunk[j], chunk[k]
-        yield "".join(chunk)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--inputs", type=int, default=100_000)
@@ -61,7 +35,7 @@ def main() -> None:
     records = failures = 0
     slowest = (0.0, "")
     started = time.perf_counter()
-    for n, text in enumerate(inputs(corpus, rng, args.inputs), 1):
+    for n, text in enumerate(mutated_texts(corpus, rng, args.inputs, chunk=600, random_length=200), 1):
         t0 = time.perf_counter()
         try:
             out = extract_text(text, "fuzz.md")

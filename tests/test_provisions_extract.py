@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from fixtures.text_fuzzing import mutated_texts
 
 from benchmark.errors import TalentbenchError
 from benchmark.provisions import PROVISION_COLUMNS, extract_file, extract_text
@@ -200,45 +201,11 @@ def test_extract_file_frame_matches_extract_text(shared_data: Path) -> None:
 
 # --- fuzz --------------------------------------------------------------------------------------
 
-_ALPHABET = "博士硕本科专万元月年每最高补贴租房购|*#-\n:;,、（）()0123456789.一二三十百千<>/&ABCDE类型第人才%"
-
-
-def _mutations(corpus: list[str], rng: random.Random, count: int):
-    for i in range(count):
-        if i % 4 == 0:  # pure random text from a policy-flavoured alphabet and all of Unicode
-            n = rng.randint(0, 120)
-            yield "".join(rng.choice(_ALPHABET) if rng.random() < 0.8 else chr(rng.randint(1, 0x2FFFF))
-                          for _ in range(n))
-            continue
-        doc = rng.choice(corpus)
-        if i % 50 == 1:  # now and then a whole document, mutated
-            start, size, edits = 0, len(doc), 40
-        else:
-            start = rng.randint(0, max(0, len(doc) - 400))
-            size, edits = rng.randint(1, 400), 8
-        chunk = list(doc[start:start + size])
-        for _ in range(rng.randint(0, edits)):  # delete, duplicate, insert, swap
-            if not chunk:
-                break
-            k = rng.randrange(len(chunk))
-            op = rng.random()
-            if op < 0.25:
-                del chunk[k]
-            elif op < 0.5:
-                chunk.insert(k, chunk[k] * rng.randint(1, 5))
-            elif op < 0.75:
-                chunk.insert(k, rng.choice(_ALPHABET))
-            else:
-                j = rng.randrange(len(chunk))
-                chunk[k], chunk[j] = chunk[j], chunk[k]
-        yield "".join(chunk)
-
-
 def test_fuzz_ten_thousand_random_and_mutated_inputs(shared_data: Path) -> None:
     corpus = [p.read_text(encoding="utf-8") for p in sorted((shared_data / "policy_corpus").glob("*.md"))]
     rng = random.Random(20260312)
     slowest, count = 0.0, 0
-    for text in _mutations(corpus, rng, 10_000):
+    for text in mutated_texts(corpus, rng, 10_000):
         count += 1
         started = time.perf_counter()
         records = extract_text(text, "fuzz.md")
