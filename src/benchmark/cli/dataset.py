@@ -18,6 +18,14 @@ from benchmark.paths import resource, workdir
 FORMATS = click.Choice(["table", "csv", "json"])
 
 
+def _aligned(table) -> str:
+    """A table for the terminal, with columns aligned under Chinese (double-width) text."""
+    import pandas as pd
+
+    with pd.option_context("display.unicode.east_asian_width", True, "display.width", 200):
+        return table.to_string(index=False)
+
+
 def _workdir_decisions() -> Path:
     return workdir() / "data" / "review" / "review_decisions.csv"
 
@@ -74,7 +82,7 @@ def summary(fmt: str) -> None:
     elif fmt == "json":
         click.echo(table.to_json(orient="records", force_ascii=False, indent=1))
     else:
-        click.echo(table.to_string(index=False))
+        click.echo(_aligned(table))
 
 
 @dataset_group.command("queue")
@@ -160,7 +168,7 @@ def conflicts_command(candidates: Path, corpus: Path | None, decisions: Path | N
     elif fmt == "json":
         click.echo(table.to_json(orient="records", force_ascii=False, indent=1))
     else:
-        click.echo(table.to_string(index=False) if len(table) else "no conflicts")
+        click.echo(_aligned(table) if len(table) else "no conflicts")
 
 
 @dataset_group.command("curate")
