@@ -7,7 +7,6 @@ document's status mark. Pure functions over DataFrames; file reading is at the e
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -101,18 +100,10 @@ def _table_field(text: str, name: str) -> str | None:
 
 def read_gold(gold_dir: Path, texts: Mapping[str, str]) -> pd.DataFrame:
     """Hand-labelled provisions as a candidate table (offsets located in the document text)."""
-    rows = []
-    for path in sorted(gold_dir.glob("*.jsonl")):
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise TalentbenchError(f"{path.name}:{n}: not JSON ({exc.msg})") from None
-            rows.append(rec)
-    df = pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
-    return locate_offsets(df, texts)
+    from benchmark.provisions.evaluate import load_gold
+
+    rows = [record for records in load_gold(gold_dir).values() for record in records]
+    return locate_offsets(pd.DataFrame(rows, columns=CANDIDATE_COLUMNS), texts)
 
 
 def locate_offsets(cands: pd.DataFrame, texts: Mapping[str, str]) -> pd.DataFrame:
