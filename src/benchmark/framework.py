@@ -11,9 +11,11 @@ import pandas as pd
 from benchmark.errors import TalentbenchError
 from benchmark.paths import read_yaml, resource
 
-PROVISION_MEASURES = {"package_value", "max_value"}
-FEATURE_MEASURES = {"count_true", "feature_value", "feature_ordinal"}
-MEASURES = PROVISION_MEASURES | FEATURE_MEASURES
+PROFILE_MEASURES = {"profile_value", "district_topup"}
+PROVISION_MEASURES = {"max_value"}
+FEATURE_MEASURES = {"feature_value", "feature_ordinal"}
+CHECKLIST_MEASURES = {"checklist"}
+MEASURES = PROFILE_MEASURES | PROVISION_MEASURES | FEATURE_MEASURES | CHECKLIST_MEASURES
 SCOPES = {"city", "district", "any"}
 
 
@@ -43,10 +45,21 @@ class Indicator:
     scope: str = "city"
     features: tuple[str, ...] = ()  # for feature measures: which non-monetary features
     levels: tuple[tuple[str, float], ...] = ()  # for feature_ordinal: value -> score
+    profiles: tuple[str, ...] = ()  # for profile measures: which profiles of the valuation stage
+    items: tuple[str, ...] = ()  # for checklist: feature names or benefit:<benefit>
 
     @property
     def from_features(self) -> bool:
         return self.measure in FEATURE_MEASURES
+
+    @property
+    def from_profiles(self) -> bool:
+        return self.measure in PROFILE_MEASURES
+
+    @property
+    def is_count(self) -> bool:
+        """Plain numbers (counts, ages), not yuan."""
+        return self.measure in FEATURE_MEASURES | CHECKLIST_MEASURES
 
 
 @dataclass(frozen=True)
@@ -55,8 +68,6 @@ class Framework:
     index_name: str
     pillars: pd.DataFrame  # code, name, weight
     indicators: tuple[Indicator, ...]
-    horizon_months: int = 36
-    default_months: int = 12
     min_coverage: float = 0.0
     source: str = field(default="", compare=False)
 
@@ -135,6 +146,8 @@ def load_framework(path: Path | str | None = None) -> Framework:
             scope=entry.get("scope", "city"),
             features=tuple(entry.get("features", ())),
             levels=tuple((str(k), float(v)) for k, v in (entry.get("levels") or {}).items()),
+            profiles=tuple(entry.get("profiles") or ([entry["profile"]] if entry.get("profile") else ())),
+            items=tuple(entry.get("items", ())),
         )
         if indicator.pillar not in set(pillars["code"]):
             raise TalentbenchError(f"{here}: unknown pillar {indicator.pillar!r}")
@@ -144,6 +157,14 @@ def load_framework(path: Path | str | None = None) -> Framework:
             raise TalentbenchError(f"{here}: scope must be one of {sorted(SCOPES)}")
         if indicator.from_features and not indicator.features:
             raise TalentbenchError(f"{here}: measure {indicator.measure} needs a list of 'features'")
+        if indicator.from_profiles and not indicator.profiles:
+            raise TalentbenchError(f"{here}: measure {indicator.measure} needs a 'profile' or 'profiles'")
+        if indicator.measure == "checklist" and not indicator.items:
+            raise TalentbenchError(f"{here}: measure checklist needs a list of 'items'")
+        bad_items = [i for i in indicator.items
+                     if i.startswith("benefit:") and i.removeprefix("benefit:") not in vocab.benefits]
+        if bad_items:
+            raise TalentbenchError(f"{here}: not in the provision vocabulary: {bad_items}")
         if indicator.measure == "feature_ordinal" and not indicator.levels:
             raise TalentbenchError(f"{here}: feature_ordinal needs 'levels' (value: score)")
         if indicator.direction not in (1, -1):
@@ -155,14 +176,11 @@ def load_framework(path: Path | str | None = None) -> Framework:
     codes = [ind.code for ind in indicators]
     if len(set(codes)) != len(codes):
         raise TalentbenchError(f"{where}: indicator codes must be unique")
-    valuation = raw.get("valuation", {})
     return Framework(
         index_code=_require(index, "code", where),
         index_name=_require(index, "name", where),
         pillars=pillars[["code", "name", "weight"]],
         indicators=tuple(indicators),
-        horizon_months=int(valuation.get("horizon_months", 36)),
-        default_months=int(valuation.get("default_months", 12)),
         min_coverage=float(raw.get("min_coverage", 0.0)),
         source=str(path),
     )

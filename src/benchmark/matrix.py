@@ -1,7 +1,8 @@
-"""Provisions -> feature matrix: one row per city, one column per indicator of the framework.
+"""Profile values, provisions and features -> feature matrix: one row per city, one column per
+indicator of the framework.
 
-Pure functions over DataFrames. Unknown stays unknown: a city with no provision matching an
-indicator gets NaN, which the index's impute and screen steps handle explicitly.
+Pure functions over DataFrames. Unknown stays unknown: a city with nothing known for an
+indicator gets NaN, which the index keeps as a gap (and its uncertainty analysis varies).
 """
 
 from __future__ import annotations
@@ -11,26 +12,31 @@ import pandas as pd
 
 from benchmark.errors import TalentbenchError
 from benchmark.framework import Framework, Indicator
+from benchmark.valuation import Valuation, provision_value
 
 REQUIRED_COLUMNS = ("city", "scope", "tier", "benefit", "amount_cny", "amount_max_cny", "period",
                     "duration_months", "source_url")
+TRACE_COLUMNS = ["city", "indicator", "value", "n_provisions", "source_urls"]
 
 
-def provision_values(provisions: pd.DataFrame, framework: Framework) -> pd.Series:
-    """Comparable yuan value of each provision.
-
-    One-off amounts count as stated (the upper end of a range: the most the text grants);
-    recurring amounts are multiplied out over their stated duration, capped at the framework's
-    horizon, or over ``default_months`` when no duration is stated.
-    """
-    amount = provisions["amount_max_cny"].fillna(provisions["amount_cny"]).astype(float)
-    months = (
-        provisions["duration_months"].astype(float).fillna(framework.default_months)
-        .clip(upper=framework.horizon_months)
-    )
-    per_month = np.where(provisions["period"] == "year", amount / 12.0, amount)
-    recurring = provisions["period"].isin(["month", "year"])
-    return pd.Series(np.where(recurring, per_month * months, amount), index=provisions.index)
+def _profile_measure(valuation: Valuation, indicator: Indicator) -> tuple[pd.Series, pd.DataFrame]:
+    """The indicator's values and the counted line items behind them."""
+    values = valuation.values
+    if indicator.measure == "profile_value":
+        rows = values[(values["scope"] == "city") & (values["profile"] == indicator.profiles[0])]
+        series = rows.set_index("city")["value_cny"]
+        items = valuation.items[(valuation.items["scope"] == "city")
+                                & (valuation.items["profile"] == indicator.profiles[0])]
+        return series, items[items["counted"]]
+    # district_topup: what the best district adds to the city's own value, per profile, averaged.
+    # A city with no district offer known has no top-up to speak of: NaN, not 0.
+    chosen = values[values["profile"].isin(indicator.profiles)]
+    wide = chosen.pivot_table(index=["city", "profile"], columns="scope", values="value_cny", dropna=False)
+    wide = wide.reindex(columns=["city", "district"])
+    topup = (wide["district"] - wide["city"].fillna(0)).groupby(level="city").mean()
+    items = valuation.items[(valuation.items["scope"] == "district")
+                            & valuation.items["profile"].isin(indicator.profiles)]
+    return topup, items[items["counted"] & (items["place"] != "")]
 
 
 def _select(provisions: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
@@ -44,44 +50,35 @@ def _select(provisions: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
     return provisions[mask]
 
 
-def package_by_place(rows: pd.DataFrame) -> pd.Series:
-    """What one person can combine, at the best place in each city.
-
-    A place is the city as a whole or one of its districts; a district's package is the
-    city-wide offers plus that district's own. Within a place, the most generous offer of each
-    benefit type is added up; offers of two different districts are never added together.
-    """
-    district = rows["district"] if "district" in rows else pd.Series(None, index=rows.index, dtype=object)
-    rows = rows.assign(place=district.astype(object).where(district.notna(), "").astype(str))
-    districts = rows.loc[rows["place"] != "", ["city", "place"]].drop_duplicates()
-    city_wide = rows[rows["place"] == ""].drop(columns="place")
-    everywhere = city_wide.merge(districts, on="city")  # city-wide offers hold in every district
-    expanded = pd.concat([rows, everywhere], ignore_index=True)
-    per_place = expanded.groupby(["city", "place", "benefit"])["value_cny"].max().groupby(["city", "place"]).sum()
-    return per_place.groupby("city").max()
-
-
-def _measure(rows: pd.DataFrame, measure: str) -> pd.Series:
-    if measure == "max_value":
-        return rows.groupby("city")["value_cny"].max()
-    if measure == "package_value":
-        return package_by_place(rows)
-    raise TalentbenchError(f"unknown measure {measure!r}")
-
-
-def _feature_measure(features: pd.DataFrame, indicator: Indicator) -> pd.Series:
+def _feature_measure(features: pd.DataFrame, indicator: Indicator) -> tuple[pd.Series, pd.DataFrame]:
     rows = features[features["feature"].isin(indicator.features)]
     if indicator.scope != "any":
         rows = rows[rows["scope"] == indicator.scope]
     values = rows["value"].astype(str).str.strip().str.lower()
-    if indicator.measure == "count_true":
-        # Only what a source states is counted; a city with no stated feature stays unknown.
-        return (values == "true").groupby(rows["city"]).sum().astype(float)
     if indicator.measure == "feature_value":
-        return pd.to_numeric(values, errors="coerce").groupby(rows["city"]).max()
+        return pd.to_numeric(values, errors="coerce").groupby(rows["city"]).max(), rows
     if indicator.measure == "feature_ordinal":
-        return values.map(dict(indicator.levels)).groupby(rows["city"]).max()
+        return values.map(dict(indicator.levels)).groupby(rows["city"]).max(), rows
     raise TalentbenchError(f"unknown feature measure {indicator.measure!r}")
+
+
+def _checklist(provisions: pd.DataFrame, features: pd.DataFrame, indicator: Indicator
+               ) -> tuple[pd.Series, pd.DataFrame]:
+    """How many of the checklist's types each city's sources confirm, each type counted once.
+
+    A city whose sources confirm none of them is unknown (NaN): silence is not a "no".
+    """
+    present = []
+    for item in indicator.items:
+        if item.startswith("benefit:"):
+            rows = provisions[provisions["benefit"] == item.removeprefix("benefit:")]
+        else:
+            rows = features[(features["feature"] == item)
+                            & (features["value"].astype(str).str.strip().str.lower() == "true")]
+        present.append(rows.assign(item=item)[["city", "item", "source_url"]])
+    evidence = pd.concat(present, ignore_index=True)
+    counts = evidence.drop_duplicates(["city", "item"]).groupby("city").size().astype(float)
+    return counts, evidence
 
 
 def check_provisions(provisions: pd.DataFrame) -> None:
@@ -90,43 +87,62 @@ def check_provisions(provisions: pd.DataFrame) -> None:
         raise TalentbenchError(f"provisions table lacks columns: {', '.join(missing)}")
 
 
+def provision_values(provisions: pd.DataFrame, horizon_months: int = 36, default_months: int = 12) -> pd.Series:
+    """Yuan value of each provision over the horizon (valuation rule 3)."""
+    from benchmark.valuation import ProfileSpec
+
+    spec = ProfileSpec(profiles=(), horizon_months=horizon_months, default_months=default_months)
+    return pd.Series([provision_value(row, spec)[0] for _, row in provisions.iterrows()],
+                     index=provisions.index, dtype=float)
+
+
 def build_matrix(
     provisions: pd.DataFrame,
     framework: Framework,
+    valuation: Valuation,
     cities: list[str] | None = None,
     features: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (matrix, provenance).
 
+    ``provisions``: the provisions that count (already filtered by status); ``valuation``: the
+    profile values of the valuation stage; ``features``: the non-monetary features that count.
     ``matrix``: index = city, one float column per indicator, NaN where nothing is known.
-    ``provenance``: one row per (city, indicator) that has a value, with the number of
-    provisions (or features) behind it and their source URLs, so every cell can be traced.
-    ``features``: the non-monetary features table (city, scope, feature, value, source_url),
-    needed only when the framework has feature indicators.
+    ``provenance``: one row per (city, indicator) with a value: how many provisions (or
+    features) are behind it and their source URLs, so every cell can be traced.
     """
     check_provisions(provisions)
     if features is None:
         features = pd.DataFrame(columns=["city", "scope", "feature", "value", "source_url"])
-    rows = provisions.assign(value_cny=provision_values(provisions, framework))
-    cities = list(cities) if cities is not None else sorted(rows["city"].unique())
+    cities = list(cities) if cities is not None else sorted(provisions["city"].unique())
     columns, trace = {}, []
     for indicator in framework.indicators:
-        if indicator.from_features:
-            columns[indicator.code] = _feature_measure(features, indicator)
-            selected = features[features["feature"].isin(indicator.features)]
-            selected = selected[selected["city"].isin(columns[indicator.code].dropna().index)]
+        if indicator.from_profiles:
+            series, behind = _profile_measure(valuation, indicator)
+        elif indicator.from_features:
+            series, behind = _feature_measure(features, indicator)
+        elif indicator.measure == "checklist":
+            series, behind = _checklist(provisions, features, indicator)
         else:
-            selected = _select(rows, indicator)
-            columns[indicator.code] = _measure(selected, indicator.measure) if len(selected) else pd.Series(dtype=float)
-        for city, group in selected.groupby("city"):
+            behind = _select(provisions, indicator)
+            values = provision_values(behind)
+            series = values.groupby(behind["city"]).max() if len(behind) else pd.Series(dtype=float)
+        columns[indicator.code] = series
+        known = series.dropna()
+        for city, group in behind[behind["city"].isin(known.index)].groupby("city"):
             trace.append({
                 "city": city,
                 "indicator": indicator.code,
-                "value": float(columns[indicator.code].get(city, np.nan)),
+                "value": float(known[city]),
                 "n_provisions": len(group),
                 "source_urls": " ".join(sorted(set(group["source_url"].dropna()))),
             })
+        # a stated zero (valuation rule 7) has no provision behind it but is known
+        for city in known.index.difference(behind["city"]):
+            trace.append({"city": city, "indicator": indicator.code, "value": float(known[city]),
+                          "n_provisions": 0, "source_urls": ""})
     matrix = pd.DataFrame(columns).reindex(index=cities).astype(float)
     matrix.index.name = "city"
-    provenance = pd.DataFrame(trace, columns=["city", "indicator", "value", "n_provisions", "source_urls"])
+    provenance = pd.DataFrame(trace, columns=TRACE_COLUMNS)
+    provenance = provenance[provenance["city"].isin(cities)].reset_index(drop=True)
     return matrix, provenance

@@ -119,10 +119,11 @@ class Denominate(Step):
 
 
 class Impute(Step):
-    """Fill missing values: mean/median overall or by a group column, or a scikit-learn imputer."""
+    """Fill missing values: mean/median overall or by a group column, a scikit-learn imputer, or
+    the lowest/highest known value (bounds for "what if the gap were the worst/best case")."""
 
     name = "impute"
-    methods = ("mean", "median", "mean_group", "median_group", "sklearn", "none")
+    methods = ("mean", "median", "min", "max", "mean_group", "median_group", "sklearn", "none")
     defaults = {"method": "mean", "group": None, "imputer": "knn", "imputer_params": None}
 
     def check(self) -> None:
@@ -138,8 +139,8 @@ class Impute(Step):
         missing_before = int(np.isnan(x).sum())
         if m == "none" or missing_before == 0:
             return data.copy(), {"imputed": 0, "still_missing": missing_before}
-        if m in ("mean", "median"):
-            stat = np.nanmean if m == "mean" else np.nanmedian
+        if m in ("mean", "median", "min", "max"):
+            stat = {"mean": np.nanmean, "median": np.nanmedian, "min": np.nanmin, "max": np.nanmax}[m]
             with np.errstate(all="ignore"), _quiet():
                 fill = stat(x, axis=0)
             x = np.where(np.isnan(x), fill[None, :], x)

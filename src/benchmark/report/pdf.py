@@ -39,9 +39,13 @@ class ReportContent:
     subtitle: str
     ranking: pd.DataFrame  # display-ready columns, one row per ranked city
     figures: list[tuple[str, Path]]  # (caption, png)
-    focus: pd.DataFrame | None = None  # the focus city against its peers, one row per indicator
+    focus: pd.DataFrame | None = None  # the focus city against its peers, profile x benefit
     focus_city: str | None = None
+    focus_peers: list[str] = field(default_factory=list)
+    focus_items: pd.DataFrame | None = None  # the focus city's counted line items with sources
+    focus_other: pd.DataFrame | None = None  # the focus city on the other indicators
     focus_gaps: pd.DataFrame | None = None  # talent groups peers cover and the focus city does not
+    validity: pd.DataFrame | None = None  # validity checks, one reading per row
     peers: pd.DataFrame | None = None
     clusters: pd.DataFrame | None = None  # one row per cluster: its cities and pillar means
     coverage: pd.DataFrame | None = None
@@ -133,19 +137,27 @@ def write_report(content: ReportContent, path: Path, font: CJKFont) -> Path:
             "未参与排名的城市（已坐实的数据不足，缺口不等于零，见数据覆盖表）：" + "、".join(content.excluded),
             s["body"])]
     story += [Spacer(1, 2 * mm), Paragraph(
-        "“插补指标数”为该城市没有来源数据、由插补补足的指标个数；插补值取各城市的中位数，"
-        "不代表该城市的真实政策水平。", s["small"])]
+        "“数据覆盖”为该城市有来源数据的指标占比，“无数据指标数”为没有来源数据的指标个数：缺口不插补、"
+        "不计为零，城市按已知指标计分；“排名区间”为蒙特卡洛模拟（含缺口取中位数、最差或最好已知值）"
+        "下 5%–95% 的名次范围，覆盖率越低，区间通常越宽。", s["small"])]
     if content.focus is not None:
         focus, city = content.focus, content.focus_city
-        behind = focus[focus["高于本市的同类城市"] != "—"]
-        unknown = focus[(focus["本市"] == "无数据") & (focus["最高同类城市"] != "无数据")]
-        summary = (f"在 {len(focus)} 项指标中，{city}有 {len(behind)} 项被至少一个同类城市超过"
-                   + ("：" + "、".join(behind["指标"]) if len(behind) else "") + "。")
-        if len(unknown):
-            summary += ("另有 " + str(len(unknown)) + " 项同类城市有数据而本市未能证实：" + "、".join(unknown["指标"])
-                        + "，需核实本市是否有相应政策。")
+        totals = focus[focus["项目"].str.startswith("合计")]
+        behind = totals[totals["高于本市的同类城市"] != "—"]
+        summary = (f"下表比较一名应届毕业生（本科/硕士/博士）在{city}与同类城市（"
+                   + "、".join(content.focus_peers) + "）36 个月内可得的市级现金，逐项列出；")
+        summary += ("；".join(f"{r['画像']}合计被{r['高于本市的同类城市']}超过" for _, r in behind.iterrows())
+                    + "。") if len(behind) else "合计未被同类城市超过。"
+        summary += "“仅区级”“仅面向其他人才类别”等说明该项有已坐实条目但不计入市级值；“无数据”表示该城市没有任何已坐实的该项条目。"
         story += [heading(f"{city}与同类城市逐项比较"), Paragraph(summary, s["body"]),
                   Spacer(1, 3 * mm), _table(focus, s["small"])]
+        if content.focus_items is not None and len(content.focus_items):
+            story += [Spacer(1, 4 * mm), Paragraph(f"{city}计入市级值的条目及其官方来源：", s["body"]),
+                      Spacer(1, 2 * mm), _table(content.focus_items, s["small"],
+                                                [14 * mm, 24 * mm, 28 * mm, 34 * mm, width - 100 * mm])]
+        if content.focus_other is not None and len(content.focus_other):
+            story += [Spacer(1, 4 * mm), Paragraph("其他指标（安居与配套服务、落户、资助）：", s["body"]),
+                      Spacer(1, 2 * mm), _table(content.focus_other, s["small"])]
         if content.focus_gaps is not None and len(content.focus_gaps):
             story += [Spacer(1, 4 * mm), Paragraph(
                 f"同类城市有已坐实的货币补贴、而{city}未见已坐实条目的人才类别（可能是政策空白，也可能是数据缺口）：",
@@ -168,6 +180,11 @@ def write_report(content: ReportContent, path: Path, font: CJKFont) -> Path:
             "距离越小越相似。", s["body"]), Spacer(1, 3 * mm), _table(content.peers, s["small"])]
     if content.coverage is not None and len(content.coverage):
         story += [heading("数据覆盖"), _table(content.coverage, s["small"])]
+    if content.validity is not None and len(content.validity):
+        story += [heading("有效性检验"), Paragraph(
+            "每次运行都检验：得分是否只是反映来源的详略（条目数、区级条目占比），去掉区县加码指标后排名如何变化，"
+            "与人才吸引力结果的相关，以及各支柱的内部一致性与支柱排名和综合排名的一致程度。", s["body"]),
+            Spacer(1, 3 * mm), _table(content.validity, s["small"])]
     if content.method:
         story += [heading("方法说明")]
         story += [Paragraph(f"• {line}", s["body"]) for line in content.method]

@@ -1,0 +1,107 @@
+"""Focus city against its peers, item by item, on the valuation's line items.
+
+Every statement of the comparison is backed by both cities' line items: a value is the sum of
+the counted provisions of that benefit; where nothing is counted, the cell says why (only a
+district offers it, it is for other talent groups, a stated condition, a combination rule) and
+says "无数据" only when no confirmed provision of that benefit exists for the city at any scope
+and tier. Pure functions over DataFrames.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from benchmark.valuation import Valuation
+
+NO_DATA = "无数据"
+TOTAL = "total"
+_REASONS = {
+    "district": "仅区级",
+    "tier": "仅面向其他人才类别",
+    "age": "有年龄限制",
+    "condition": "有限定条件",
+    "province": "仅省级政策",
+    "exclusive": "与其他补贴互斥，未计入",
+    "housing": "租购择一，未计入",
+    "benefit": "非个人到岗补贴",
+}
+COMPARISON_COLUMNS = ["profile", "benefit", "city", "value_cny", "note", "source_urls"]
+
+
+def _fmt_yuan(value: float) -> str:
+    return f"{value / 10000:,.1f}万元" if value >= 10000 else f"{value:,.0f}元"
+
+
+def why_not_counted(items: pd.DataFrame, statuses: tuple[str, ...] = ("confirmed",)) -> str:
+    """Why a benefit has no counted value for a city and profile, in words, from its line items.
+
+    ``items``: the line items of that city, profile, scope and benefit (none of them counted).
+    """
+    known = items[items["status"].isin(statuses)]
+    if not len(known):
+        return NO_DATA
+    best = known.sort_values("value_cny", ascending=False).iloc[0]
+    reason = _REASONS.get(best["rule"], "未计入")
+    if best["rule"] == "district":
+        reason += f"（{best['place']} {_fmt_yuan(best['value_cny'])}）"
+    elif best["rule"] in ("age", "condition") and best["conditions"]:
+        reason += f"（{best['conditions']}）"
+    elif best["rule"] == "tier":
+        tiers = sorted(set(known.loc[known["rule"] == "tier", "tier"]))
+        reason += f"（{'、'.join(tiers[:3])}{'等' if len(tiers) > 3 else ''}）"
+    return reason
+
+
+def line_item_comparison(valuation: Valuation, cities: list[str], profiles: list[str],
+                         benefits: list[str], statuses: tuple[str, ...] = ("confirmed",)) -> pd.DataFrame:
+    """Long table: one row per (profile, benefit or ``total``, city) at city scope.
+
+    ``value_cny`` is the counted value (NaN when nothing counts), ``note`` says why not, and
+    ``source_urls`` lists the official pages of the counted provisions.
+    """
+    items = valuation.items[(valuation.items["scope"] == "city") & valuation.items["city"].isin(cities)]
+    values = valuation.values[(valuation.values["scope"] == "city")].set_index(["city", "profile"])
+    rows = []
+    for profile in profiles:
+        for city in cities:
+            mine = items[(items["city"] == city) & (items["profile"] == profile)]
+            for benefit in benefits:
+                these = mine[mine["benefit"] == benefit]
+                counted = these[these["counted"]]
+                value = counted["value_cny"].sum() if len(counted) else np.nan
+                rows.append({"profile": profile, "benefit": benefit, "city": city, "value_cny": value,
+                             "note": "" if len(counted) else why_not_counted(these, statuses),
+                             "source_urls": " ".join(sorted(set(counted["source_url"].dropna())))})
+            total = values["value_cny"].get((city, profile), np.nan)
+            flags = values["flags"].get((city, profile), "")
+            rows.append({"profile": profile, "benefit": TOTAL, "city": city, "value_cny": total,
+                         "note": "" if pd.notna(total) else why_not_counted(mine, statuses),
+                         "source_urls": " ".join(sorted(set(mine.loc[mine["counted"], "source_url"].dropna())))
+                         + ("" if "stated_none" not in str(flags) else "来源声明市级无普惠现金补贴")})
+    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+
+
+def focus_summary(long: pd.DataFrame, focus: str, peers: list[str]) -> pd.DataFrame:
+    """One row per (profile, benefit): the focus city's value, each peer's, and who out-bids it.
+
+    Rows where neither the focus city nor any peer has anything confirmed are dropped.
+    """
+    rows = []
+    for (profile, benefit), group in long.groupby(["profile", "benefit"], sort=False):
+        by_city = group.set_index("city")
+        if (by_city["note"] == NO_DATA).all():
+            continue
+        own = by_city.at[focus, "value_cny"]
+        others = by_city.loc[[p for p in peers if p in by_city.index], "value_cny"].dropna()
+        rows.append({
+            "profile": profile, "benefit": benefit, "focus_value": own,
+            "focus_note": by_city.at[focus, "note"],
+            **{f"peer:{p}": by_city.at[p, "value_cny"] for p in peers if p in by_city.index},
+            **{f"note:{p}": by_city.at[p, "note"] for p in peers if p in by_city.index},
+            "peer_median": others.median() if len(others) else np.nan,
+            "outbid_by": ",".join(others[others > own].sort_values(ascending=False).index)
+            if pd.notna(own) else "",
+            "focus_sources": by_city.at[focus, "source_urls"],
+        })
+    return pd.DataFrame(rows)
