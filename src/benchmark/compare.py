@@ -48,8 +48,11 @@ def why_not_counted(items: pd.DataFrame, statuses: tuple[str, ...] = ("confirmed
     elif best["rule"] in ("age", "condition") and best["conditions"]:
         reason += f"（{best['conditions']}）"
     elif best["rule"] == "tier":
+        from benchmark.framework import vocabulary
+
+        names = vocabulary().tiers
         tiers = sorted(set(known.loc[known["rule"] == "tier", "tier"]))
-        reason += f"（{'、'.join(tiers[:3])}{'等' if len(tiers) > 3 else ''}）"
+        reason += f"（{'、'.join(names.get(t, t) for t in tiers[:3])}{'等' if len(tiers) > 3 else ''}）"
     return reason
 
 
@@ -85,12 +88,13 @@ def line_item_comparison(valuation: Valuation, cities: list[str], profiles: list
 def focus_summary(long: pd.DataFrame, focus: str, peers: list[str]) -> pd.DataFrame:
     """One row per (profile, benefit): the focus city's value, each peer's, and who out-bids it.
 
-    Rows where neither the focus city nor any peer has anything confirmed are dropped.
+    A row is kept when some city has a counted value or the focus city has a confirmed
+    provision of that benefit that does not count (the table then says why).
     """
     rows = []
     for (profile, benefit), group in long.groupby(["profile", "benefit"], sort=False):
         by_city = group.set_index("city")
-        if (by_city["note"] == NO_DATA).all():
+        if by_city["value_cny"].isna().all() and by_city.at[focus, "note"] == NO_DATA:
             continue
         own = by_city.at[focus, "value_cny"]
         others = by_city.loc[[p for p in peers if p in by_city.index], "value_cny"].dropna()

@@ -64,11 +64,12 @@ def run_command(provisions_path, framework_path, spec_path, uncertainty_path, ou
     n_registry = len(result.tables["coverage"])
     click.echo(f"ranked {len(results)} cities in {time.perf_counter() - started:.1f} s "
                f"({len(result.benchmarked)} of {n_registry} registry cities have confirmed provisions"
-               + (f"; not ranked for lack of confirmed data: {', '.join(result.not_ranked)}"
+               + (f"; insufficient data, not ranked: {', '.join(result.not_ranked)}"
                   if result.not_ranked else "") + "); top 5:")
     for _, row in results.sort_values("Rank").head(5).iterrows():
         click.echo(f"  {int(row['Rank']):>2}. {row['city']}  {row[result.index_code]:.1f}  "
-                   f"(rank 90% interval {row['rank_q05']:.0f}-{row['rank_q95']:.0f})")
+                   f"(rank 90% interval {row['rank_q05']:.0f}-{row['rank_q95']:.0f}, "
+                   f"coverage {row['coverage']:.0%})")
     click.echo("outputs:")
     for name, path in result.outputs.items():
         click.echo(f"  {name:<22} {path}")

@@ -95,6 +95,13 @@ def _table(df: pd.DataFrame, style: ParagraphStyle, col_widths: list[float] | No
     return table
 
 
+def _focus_widths(focus: pd.DataFrame, width: float) -> list[float]:
+    """画像 and 项目 narrow, the value columns sharing the rest."""
+    fixed = [10 * mm, 18 * mm]
+    rest = (width - sum(fixed)) / (len(focus.columns) - len(fixed))
+    return fixed + [rest] * (len(focus.columns) - len(fixed))
+
+
 def _image(path: Path, max_width: float, max_height: float) -> Image:
     image = Image(str(path))
     scale = min(max_width / image.imageWidth, max_height / image.imageHeight)
@@ -150,7 +157,7 @@ def write_report(content: ReportContent, path: Path, font: CJKFont) -> Path:
                     + "。") if len(behind) else "合计未被同类城市超过。"
         summary += "“仅区级”“仅面向其他人才类别”等说明该项有已坐实条目但不计入市级值；“无数据”表示该城市没有任何已坐实的该项条目。"
         story += [heading(f"{city}与同类城市逐项比较"), Paragraph(summary, s["body"]),
-                  Spacer(1, 3 * mm), _table(focus, s["small"])]
+                  Spacer(1, 3 * mm), _table(focus, s["small"], _focus_widths(focus, width))]
         if content.focus_items is not None and len(content.focus_items):
             story += [Spacer(1, 4 * mm), Paragraph(f"{city}计入市级值的条目及其官方来源：", s["body"]),
                       Spacer(1, 2 * mm), _table(content.focus_items, s["small"],
