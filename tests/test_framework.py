@@ -25,6 +25,10 @@ def test_packaged_framework_is_a_valid_three_level_hierarchy():
         ("index: {code: X, name: x}\npillars: [{code: P, name: p}]\nindicators:\n"
          "  - {code: a, name: a, pillar: P, measure: max_value, benefits: [cash]}\n", "vocabulary"),
         ("index: [unclosed\n", "not valid YAML"),
+        ("index: {code: X, name: x}\npillars: [{code: P, name: p}]\nindicators:\n"
+         "  - {code: a, name: a, pillar: P, measure: profile_value}\n", "needs a 'profile'"),
+        ("index: {code: X, name: x}\npillars: [{code: P, name: p}]\nindicators:\n"
+         "  - {code: a, name: a, pillar: P, measure: checklist, items: [benefit:cash]}\n", "vocabulary"),
     ],
 )
 def test_bad_frameworks_are_rejected_with_a_reason(tmp_path, text, message):
@@ -41,9 +45,10 @@ def test_thin_indicators_leave_the_index_and_take_empty_pillars_with_them():
     framework = load_framework()
     codes = [ind.code for ind in framework.indicators]
     matrix = pd.DataFrame(1.0, index=list("abcde"), columns=codes)
-    matrix.loc[["a", "b", "c", "d"], ["pkg_top", "max_startup"]] = np.nan  # known for 1 in 5
+    high = [ind.code for ind in framework.indicators if ind.pillar == "HIGH"]
+    matrix.loc[["a", "b", "c", "d"], high] = np.nan  # known for 1 in 5
     thin = framework.thin_indicators(matrix)
-    assert set(thin) == {"pkg_top", "max_startup"}
+    assert set(thin) == set(high)
     meta = framework.imeta(exclude=thin)
-    assert "HIGH" not in set(meta["iCode"])  # both HIGH indicators gone, so is the pillar
+    assert "HIGH" not in set(meta["iCode"])  # every HIGH indicator gone, so is the pillar
     assert set(meta.loc[meta["Level"] == 1, "iCode"]) == set(codes) - set(thin)

@@ -95,6 +95,13 @@ def _table(df: pd.DataFrame, style: ParagraphStyle, col_widths: list[float] | No
     return table
 
 
+def _ranking_widths(ranking: pd.DataFrame, width: float) -> list[float]:
+    """Rank, interval, city and coverage wide enough for one line; the score columns share the rest."""
+    fixed = {"排名": 9 * mm, "排名区间(5–95%)": 15 * mm, "城市": 15 * mm, "数据覆盖": 12 * mm}
+    rest = (width - sum(fixed.values())) / max(1, len(ranking.columns) - len(fixed))
+    return [fixed.get(c, rest) for c in ranking.columns]
+
+
 def _focus_widths(focus: pd.DataFrame, width: float) -> list[float]:
     """画像 and 项目 narrow, the value columns sharing the rest."""
     fixed = [10 * mm, 18 * mm]
@@ -137,7 +144,7 @@ def write_report(content: ReportContent, path: Path, font: CJKFont) -> Path:
         *[Paragraph(note, s["body"]) for note in content.notes],
         PageBreak(),
         heading("综合排名"),
-        _table(content.ranking, s["small"]),
+        _table(content.ranking, s["small"], _ranking_widths(content.ranking, width)),
     ]
     if content.excluded:
         story += [Spacer(1, 4 * mm), Paragraph(
