@@ -33,6 +33,20 @@ def _fmt_yuan(value: float) -> str:
     return f"{value / 10000:,.1f}万元" if value >= 10000 else f"{value:,.0f}元"
 
 
+# Which reason explains an uncounted benefit best: one that concerns this very person first.
+_PRIORITY = ["exclusive", "housing", "district", "age", "condition", "province", "benefit", "tier"]
+
+
+def _condition_label(code: str) -> str:
+    from benchmark.valuation import condition_labels
+
+    family, _, value = code.partition("=")
+    labels = condition_labels()
+    if code in labels:
+        return labels[code]
+    return f"{labels.get(family, family)}{'：' + value if value else ''}"
+
+
 def why_not_counted(items: pd.DataFrame, statuses: tuple[str, ...] = ("confirmed",)) -> str:
     """Why a benefit has no counted value for a city and profile, in words, from its line items.
 
@@ -41,12 +55,14 @@ def why_not_counted(items: pd.DataFrame, statuses: tuple[str, ...] = ("confirmed
     known = items[items["status"].isin(statuses)]
     if not len(known):
         return NO_DATA
-    best = known.sort_values("value_cny", ascending=False).iloc[0]
+    order = known["rule"].map({r: i for i, r in enumerate(_PRIORITY)}).fillna(len(_PRIORITY))
+    best = known.assign(_order=order).sort_values(["_order", "value_cny"], ascending=[True, False]).iloc[0]
     reason = _REASONS.get(best["rule"], "未计入")
     if best["rule"] == "district":
         reason += f"（{best['place']} {_fmt_yuan(best['value_cny'])}）"
-    elif best["rule"] in ("age", "condition") and best["conditions"]:
-        reason += f"（{best['conditions']}）"
+    elif best["rule"] in ("age", "condition"):
+        unmet = [f.removeprefix("unmet:") for f in str(best["flags"]).split(";") if f.startswith("unmet:")]
+        reason += f"（{'、'.join(_condition_label(c) for c in unmet)}）" if unmet else ""
     elif best["rule"] == "tier":
         from benchmark.framework import vocabulary
 

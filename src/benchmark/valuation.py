@@ -14,6 +14,7 @@ but left out, each with the rule that left it out. Pure functions over DataFrame
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -92,6 +93,14 @@ def excluding_conditions(path: Path | None = None) -> frozenset[str]:
     if not isinstance(entries, list) or not all(isinstance(e, dict) and "code" in e for e in entries):
         raise TalentbenchError(f"condition vocabulary {path.name}: needs a list of entries with a code")
     return frozenset(str(e["code"]) for e in entries if e.get("excludes_profiles") is True)
+
+
+@lru_cache(maxsize=1)
+def condition_labels() -> dict[str, str]:
+    """Chinese label of each condition code (for reports)."""
+    raw = read_yaml(resource("dataset", "conditions.yaml"), "condition vocabulary")
+    return {str(e["code"]): str(e.get("label", e["code"])) for e in raw.get("conditions", [])
+            if isinstance(e, dict) and "code" in e}
 
 
 def load_profiles(path: Path | str | None = None) -> ProfileSpec:

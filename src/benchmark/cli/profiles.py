@@ -47,6 +47,8 @@ def profiles_command(cities, profiles, scope, fmt, explain, provisions_path, inc
     """Profile values: the cash a current-year bachelor/master/PhD graduate receives in a city
     over 36 months, per shared/spec/valuation.md. An empty value_cny is unknown (no confirmed
     provision applies), never zero; 0 means the source states the city offers none."""
+    import pandas as pd
+
     from benchmark import dataset, registry
     from benchmark.errors import TalentbenchError
     from benchmark.pipeline import read_provisions_csv
@@ -74,7 +76,7 @@ def profiles_command(cities, profiles, scope, fmt, explain, provisions_path, inc
             value = valuation.values[(valuation.values["scope"] == one)].iloc[0]
             items = valuation.explain(city, profile, one)
             if fmt == "table":
-                shown = "unknown" if value["value_cny"] != value["value_cny"] else f"{value['value_cny']:,.0f} yuan"
+                shown = "unknown" if pd.isna(value["value_cny"]) else f"{value['value_cny']:,.0f} yuan"
                 where = f" ({value['district']})" if isinstance(value["district"], str) else ""
                 click.echo(f"{city} · {spec.profile(profile).name} · scope {one}{where}: {shown}"
                            + (f" [{value['flags']}]" if value["flags"] else ""))
@@ -85,7 +87,7 @@ def profiles_command(cities, profiles, scope, fmt, explain, provisions_path, inc
                 for label, part in (("counted", counted), ("considered, not counted", left)):
                     click.echo(f"  {label}: {len(part)}")
                     for _, r in part.iterrows():
-                        months = f" × {r['months_counted']:.0f} months" if r["months_counted"] == r["months_counted"] else ""
+                        months = f" × {r['months_counted']:.0f} months" if pd.notna(r["months_counted"]) else ""
                         place = f" [{r['place']}]" if r["place"] else ""
                         click.echo(f"    - {r['benefit']} ({r['tier']}{place}) {r['amount_cny']:,.0f} /{r['period']}"
                                    f"{months} = {r['value_cny']:,.0f}"

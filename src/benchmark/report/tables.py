@@ -108,7 +108,7 @@ def profile_focus_table(table: pd.DataFrame, peers: list[str]) -> pd.DataFrame:
                 row[peer] = _cell(r[f"peer:{peer}"], r[f"note:{peer}"])
         row["高于本市的同类城市"] = r["outbid_by"].replace(",", "、") or "—"
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["画像", "项目", "本市", *peers, "高于本市的同类城市"])
 
 
 def line_items_table(items: pd.DataFrame) -> pd.DataFrame:
