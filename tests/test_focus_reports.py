@@ -14,7 +14,14 @@ from benchmark import dataset, registry
 from benchmark.compare import NO_DATA
 from benchmark.fonts import find_cjk_font
 from benchmark.framework import vocabulary
-from benchmark.pipeline import RunConfig, assess, draw_figures, focus_view, report_content, write_report_for
+from benchmark.pipeline import (
+    RunConfig,
+    assess,
+    draw_figures,
+    focus_view,
+    report_content,
+    write_report_for,
+)
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
 

@@ -5,7 +5,6 @@ import time
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from benchmark.valuation import ITEM_COLUMNS, VALUE_COLUMNS, load_profiles, value_profiles
 

@@ -7,7 +7,6 @@ indicator gets NaN, which the index keeps as a gap (and its uncertainty analysis
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from benchmark.errors import TalentbenchError
