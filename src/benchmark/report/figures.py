@@ -70,7 +70,7 @@ def indicator_heatmap(normalised: pd.DataFrame, labels: dict[str, str], title: s
             ax.add_patch(plt.Rectangle((j, i), 1, 1, fill=False, hatch="///", edgecolor="grey", lw=0))
     ax.set_xlabel("")
     ax.set_ylabel("")
-    ax.set_title(title + ("（斜线 = 无数据，已插补）" if known is not None else ""))
+    ax.set_title(title + ("（斜线 = 无数据，不插补）" if known is not None else ""))
     plt.setp(ax.get_xticklabels(), rotation=40, ha="right")
     return _save(fig, path)
 
