@@ -158,7 +158,11 @@ def apply_review_command(queue_file: Path, decisions: Path | None, out: Path | N
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True,
               help="Output format.")
 def conflicts_command(candidates: Path, corpus: Path | None, decisions: Path | None, fmt: str) -> None:
-    """List where a new extraction disagrees with reviewed rows (reviewed rows are kept)."""
+    """List where a new extraction disagrees with reviewed rows (reviewed rows are kept).
+
+    Kinds: amount_changed, context_changed (other conditions/relations than reviewed),
+    no_longer_extracted, new.
+    """
     from benchmark.dataset.review import conflicts, read_decisions
 
     table = conflicts(_enriched_candidates(candidates, corpus),

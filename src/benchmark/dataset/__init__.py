@@ -20,7 +20,12 @@ from benchmark.dataset.review import (
     read_queue,
     write_queue,
 )
-from benchmark.dataset.schema import CANDIDATE_COLUMNS, FEATURE_COLUMNS, PROVISION_COLUMNS
+from benchmark.dataset.schema import (
+    CANDIDATE_COLUMNS,
+    CONTEXT_COLUMNS,
+    FEATURE_COLUMNS,
+    PROVISION_COLUMNS,
+)
 from benchmark.dataset.tables import (
     coerce_provisions,
     load_city_stats,
@@ -32,6 +37,7 @@ from benchmark.dataset.tables import (
 
 __all__ = [
     "CANDIDATE_COLUMNS",
+    "CONTEXT_COLUMNS",
     "FEATURE_COLUMNS",
     "PROVISION_COLUMNS",
     "apply_review",

@@ -168,7 +168,7 @@ def resolve_decisions(
     """Complete sparse decisions: fields the analyst left empty come from the candidate with the
     same key, or (for ``add`` rows with no candidate) from the document via the evidence quote.
     """
-    from benchmark.dataset.review import FIELDS, provision_key, with_keys
+    from benchmark.dataset.review import CLEARABLE, FIELDS, provision_key, with_keys
 
     by_key = with_keys(candidates).drop_duplicates("key").set_index("key") if len(candidates) else None
     rows = []
@@ -208,8 +208,9 @@ def resolve_decisions(
             # a source chosen by the analyst carries the date the document gives for it
             text = texts.get(row["doc"])
             row["source_date"] = pv.source_date(text, row["source_url"]) if text else None
-        for col in ("district", "amount_max_cny", "duration_months", "source_date"):
-            # an explicit "-" clears a value the candidate had (e.g. a district on a city row)
+        for col in CLEARABLE:
+            # an explicit "-" clears a value the candidate had (e.g. a district on a city row,
+            # conditions the extractor proposed that the text does not state)
             if row[col] == "-":
                 row[col] = None
         rows.append(row)

@@ -9,6 +9,10 @@
   product, kept as ``resources/dataset/review_decisions.csv``).
 * :func:`curated` gives the curated provisions: every accepted or corrected decision.
 
+Each row also carries its context (``conditions``, ``relations``, ``context_evidence``): the
+extractor proposes them, the analyst corrects them in the queue like any other field, and
+``-`` in a decision states "none" where the extraction proposes some.
+
 A reviewed row's identity is its :func:`provision_key` (document, tier, benefit, period, amount),
 not its character offsets, so it survives re-extraction: a new run never overwrites a decision,
 and :func:`conflicts` lists candidates that disagree with a decision.
@@ -22,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmark.dataset.schema import PROVISION_COLUMNS
+from benchmark.dataset.schema import CONTEXT_COLUMNS, PROVISION_COLUMNS
 from benchmark.dataset.tables import coerce_provisions
 from benchmark.errors import TalentbenchError
 from benchmark.store import atomic_write_bytes
@@ -145,10 +149,17 @@ def apply_review(queue: pd.DataFrame, decisions: pd.DataFrame | None = None) -> 
     return pd.concat([kept, new], ignore_index=True)
 
 
+CLEARABLE = ("district", "amount_max_cny", "duration_months", "source_date", *CONTEXT_COLUMNS)
+
+
 def curated(decisions: pd.DataFrame) -> pd.DataFrame:
-    """Curated provisions: accepted and corrected decisions, with ``review`` filled in."""
+    """Curated provisions: accepted and corrected decisions, with ``review`` filled in
+    (a ``-`` the analyst wrote to clear a value, or an empty text, becomes missing)."""
     keep = decisions[decisions["decision"].isin(list(REVIEW_OF))].copy()
     keep["review"] = keep["decision"].map(REVIEW_OF)
+    for col in CLEARABLE:
+        if col in keep.columns:
+            keep[col] = keep[col].mask(keep[col].astype(object).isin(["-", ""]))
     return coerce_provisions(keep.reindex(columns=PROVISION_COLUMNS)).reset_index(drop=True)
 
 
@@ -156,16 +167,26 @@ def conflicts(candidates: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame
     """Where a new extraction disagrees with the reviewed record, one row per issue.
 
     ``kind`` is ``amount_changed`` (same doc/tier/benefit/period as a decided row, new amount),
-    ``no_longer_extracted`` (a decided candidate the extractor no longer finds; the decision
-    still stands) or ``new`` (a candidate nobody has reviewed yet).
+    ``context_changed`` (a decided candidate whose extraction now reads other conditions or
+    relations than the reviewed row records; the reviewed ones stand), ``no_longer_extracted``
+    (a decided candidate the extractor no longer finds; the decision still stands) or ``new``
+    (a candidate nobody has reviewed yet).
     """
     cands = with_keys(candidates)
     decided = decisions[decisions["decision"] != "add"]
     rows = []
     slot = ["doc", "tier", "benefit", "period"]
     decided_slots = decided.set_index(slot)["key"] if len(decided) else pd.Series(dtype=object)
+    by_key = decisions.drop_duplicates("key").set_index("key")
     for _, c in cands.iterrows():
-        if c["key"] in set(decisions["key"]):
+        if c["key"] in by_key.index:
+            d = by_key.loc[c["key"]]
+            changed = [col for col in ("conditions", "relations") if col in cands.columns
+                       and d.get("decision") != "reject"
+                       and _codes(c.get(col)) != _codes(d.get(col))]
+            if changed:
+                rows.append({"kind": "context_changed", "key": c["key"], "reviewed_key": c["key"],
+                             "doc": c["doc"], "evidence": c["evidence"]})
             continue
         ident = tuple(c[s] for s in slot)
         if ident in decided_slots.index:
@@ -181,6 +202,12 @@ def conflicts(candidates: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame
         rows.append({"kind": "no_longer_extracted", "key": d["key"], "reviewed_key": d["key"],
                      "doc": d["doc"], "evidence": d["evidence"]})
     return pd.DataFrame(rows, columns=["kind", "key", "reviewed_key", "doc", "evidence"])
+
+
+def _codes(value: object) -> frozenset[str]:
+    from benchmark.provisions.context import split_codes
+
+    return frozenset(split_codes(value))
 
 
 # --- files at the edges --------------------------------------------------------------------
@@ -204,7 +231,8 @@ def write_queue(queue: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-_WIDTHS = {"key": 28, "decision": 10, "note": 24, "evidence": 48, "source_url": 36, "doc": 16}
+_WIDTHS = {"key": 28, "decision": 10, "note": 24, "evidence": 48, "source_url": 36, "doc": 16,
+           "conditions": 28, "relations": 28, "context_evidence": 48}
 
 
 def _make_reviewable(sheet, columns: list[str]) -> None:  # noqa: ANN001 - openpyxl worksheet
@@ -275,7 +303,8 @@ def read_candidates(path: Path) -> pd.DataFrame:
             raise TalentbenchError(f"candidates are .csv, .jsonl, .parquet or .xlsx, not {path.name!r}")
     except (ValueError, OSError) as exc:
         raise TalentbenchError(f"cannot read candidates {path}: {str(exc).splitlines()[0]}") from None
-    missing = [c for c in CANDIDATE_COLUMNS if c not in df.columns and c not in ("start", "end")]
+    optional = ("start", "end", *CONTEXT_COLUMNS)
+    missing = [c for c in CANDIDATE_COLUMNS if c not in df.columns and c not in optional]
     if missing:
         raise TalentbenchError(f"{path.name}: not a candidate table (missing {', '.join(missing)})")
     for col in ("amount_cny", "amount_max_cny", "duration_months", "start", "end"):

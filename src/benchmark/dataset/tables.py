@@ -11,6 +11,7 @@ import pandas as pd
 
 from benchmark.dataset.schema import (
     BENEFITS,
+    CONTEXT_COLUMNS,
     FEATURE_COLUMNS,
     PERIODS,
     PROVISION_COLUMNS,
@@ -53,7 +54,7 @@ def coerce_provisions(df: pd.DataFrame) -> pd.DataFrame:
         out[col] = pd.to_numeric(out[col], errors="raise").astype("Int64")
     out["is_cap"] = _bool(out["is_cap"].astype(_TEXT).str.replace(".0", "", regex=False))
     for col in ("city", "district", "scope", "tier", "benefit", "period", "source_url",
-                "source_date", "status", "evidence", "doc", "review"):
+                "source_date", "status", "evidence", "doc", "review", *CONTEXT_COLUMNS):
         out[col] = out[col].astype(_TEXT)
     return out
 
@@ -74,16 +75,49 @@ def provision_problems(df: pd.DataFrame) -> list[str]:
             problems.append(f"row {i}: a number without a source URL")
         if row["scope"] == "district" and pd.isna(row["district"]):
             problems.append(f"row {i}: scope=district but no district")
-        if row["scope"] == "city" and not pd.isna(row["district"]):
-            problems.append(f"row {i}: scope=city but district={row['district']!r}")
+        if row["scope"] in ("city", "province") and not pd.isna(row["district"]):
+            problems.append(f"row {i}: scope={row['scope']} but district={row['district']!r}")
+        problems += [f"row {i}: {p}" for p in context_problems(row)]
+    return problems
+
+
+def context_problems(row: pd.Series | dict, text: str | None = None) -> list[str]:
+    """Problems with one provision's conditions / relations / context_evidence.
+
+    Codes must be in the vocabulary of conditions.yaml; relations name benefits of the
+    provision vocabulary and include the row's own benefit; ``on_top_of_city`` belongs to a
+    district row; stated codes need their evidence. With the document ``text``, every evidence
+    part must be an exact substring of it.
+    """
+    from benchmark.provisions.context import (
+        condition_problems,
+        relation_problems,
+        split_codes,
+        split_evidence,
+    )
+
+    problems = condition_problems(row.get("conditions")) + relation_problems(row.get("relations"))
+    relations = split_codes(row.get("relations"))
+    for code in relations:
+        if code == "on_top_of_city":
+            if row.get("scope") != "district":
+                problems.append("on_top_of_city on a row that is not scope=district")
+        elif row.get("benefit") not in code.partition(":")[2].split("+"):
+            problems.append(f"relation {code!r} does not name the row's benefit {row.get('benefit')!r}")
+    parts = split_evidence(row.get("context_evidence"))
+    if (split_codes(row.get("conditions")) or relations) and not parts:
+        problems.append("conditions/relations without context_evidence")
+    if text is not None:
+        problems += [f"context_evidence part {p!r} not in {row.get('doc')}" for p in parts if p not in text]
     return problems
 
 
 def validate_provisions(df: pd.DataFrame, where: str = "provisions") -> pd.DataFrame:
     """The table with its dtypes, or a TalentbenchError naming the first problems found.
 
-    Checks the columns, the vocabularies (tier, benefit, period, scope, status, review), that
-    every amount has an official source URL, and that scope and district agree.
+    Checks the columns, the vocabularies (tier, benefit, period, scope, status, review,
+    condition and relation codes), that every amount has an official source URL, and that
+    scope and district agree.
     """
     missing = [c for c in PROVISION_COLUMNS if c not in df.columns]
     if missing:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from benchmark.errors import TalentbenchError
 from benchmark.provisions.amounts import Amount, find_amounts
+from benchmark.provisions.context import ContextReader, evidence_text, join_codes
 from benchmark.provisions.cues import Cues, find_benefit_cues, find_tier_cues
 from benchmark.provisions.lexicon import Lexicon, default_lexicon
 from benchmark.provisions.normalise import NormalisedText, normalise
@@ -27,6 +28,8 @@ from benchmark.provisions.structure import parse_lines
 PROVISION_COLUMNS = [
     "doc", "tier", "benefit", "amount_cny", "amount_max_cny", "period", "duration_months",
     "is_cap", "start", "end", "evidence",
+    # the amount's context (resources/dataset/conditions.yaml), proposed for review
+    "conditions", "relations", "context_evidence",
 ]
 READABLE_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm")
 _URL_RE = re.compile(r"https?://")
@@ -43,9 +46,11 @@ class ProvisionExtractor:
         Ignore amounts under headings of citation lists (引用/链接/来源), which repeat the text.
     """
 
-    def __init__(self, lexicon: Lexicon | None = None, skip_references: bool = True):
+    def __init__(self, lexicon: Lexicon | None = None, skip_references: bool = True,
+                 read_context: bool = True):
         self.lexicon = lexicon
         self.skip_references = skip_references
+        self.read_context = read_context
 
     # --- public ---------------------------------------------------------------------------
     def extract(self, text: str, doc: str) -> list[dict]:
@@ -74,7 +79,16 @@ class ProvisionExtractor:
                 continue
             found.extend(ctx.read_line(line, line_amounts))
         _fill_schedule_durations(found)
-        return _records(_resolve_restatements(found, lex.generic_tiers), norm, doc)
+        context = None
+        if self.read_context:
+            reader = ContextReader(t, lines, benefits)
+
+            def context(f: Found) -> tuple[str, str, str]:
+                line = lines[bisect.bisect_right(line_starts, f.amount.start) - 1]
+                conds, spans = reader.conditions(line, f.amount.start)
+                rels, rel_spans = reader.relations(line, f.benefit)
+                return join_codes(conds), join_codes(rels), evidence_text(norm, spans + rel_spans)
+        return _records(_resolve_restatements(found, lex.generic_tiers), norm, doc, context)
 
 
 def _resolve_restatements(found: list[Found], generic_tiers: frozenset[str] = frozenset()) -> list[Found]:
@@ -146,11 +160,12 @@ def _evidence_span(t: str, clause: tuple[int, int]) -> tuple[int, int]:
     return start, end
 
 
-def _records(found: list[Found], norm: NormalisedText, doc: str) -> list[dict]:
+def _records(found: list[Found], norm: NormalisedText, doc: str, context=None) -> list[dict]:
     records: list[dict] = []
     seen: dict[tuple, dict] = {}
     for f in found:
         start, end = _balanced(norm.original, *norm.span(*_evidence_span(norm.text, f.evidence or f.clause)))
+        conditions, relations, context_evidence = context(f) if context else ("", "", "")
         for tier in f.tiers:
             key = (tier, f.benefit, f.period, f.value, f.amount.amount_max)
             if key in seen:
@@ -169,6 +184,9 @@ def _records(found: list[Found], norm: NormalisedText, doc: str) -> list[dict]:
                 "start": start,
                 "end": end,
                 "evidence": norm.original[start:end],
+                "conditions": conditions,
+                "relations": relations,
+                "context_evidence": context_evidence,
             }
             seen[key] = record
             records.append(record)
