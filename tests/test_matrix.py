@@ -78,7 +78,7 @@ def test_missing_columns_is_a_clear_error(framework):
 def test_checklists_count_each_type_once_and_keep_silence_unknown(framework):
     features = pd.DataFrame({
         "city": ["杭州", "杭州", "杭州", "杭州", "东莞", "东莞"],
-        "scope": ["city", "district", "city", "city", "city", "city"],
+        "scope": ["city", "city", "city", "city", "city", "city"],
         "feature": ["talent_apartment", "talent_apartment", "one_stop_service", "hukou_min_degree",
                     "hukou_min_degree", "hukou_age_limit_bachelor"],
         "value": ["true", "true", "true", "college", "bachelor", "45"],
@@ -88,9 +88,12 @@ def test_checklists_count_each_type_once_and_keep_silence_unknown(framework):
     provisions = rows({"city": "杭州", "tier": "phd", "benefit": "rent_subsidy", "amount_cny": 1000.0,
                        "period": "month"},
                       {"city": "杭州", "tier": "bachelor", "benefit": "rent_subsidy", "amount_cny": 800.0,
-                       "period": "month"})
+                       "period": "month"},
+                      {"city": "杭州", "district": "西湖区", "scope": "district", "tier": "phd",
+                       "benefit": "housing_purchase", "amount_cny": 1e5, "period": "once"})
     matrix, provenance = matrix_of(provisions, framework, ["杭州", "东莞", "武汉"], features)
-    # two talent-apartment statements and two rent subsidies are one type each
+    # two talent-apartment statements and two rent subsidies are one type each; a district's
+    # purchase subsidy is not the city's
     assert matrix.loc["杭州", "housing_checklist"] == 2
     assert matrix.loc["杭州", "services_checklist"] == 1
     assert matrix.loc["杭州", "hukou_degree"] > matrix.loc["东莞", "hukou_degree"]  # 大专 opens more than 本科

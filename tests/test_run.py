@@ -134,8 +134,9 @@ def test_validity_checks_are_stored_and_printed(result):
     assert {"score_vs_source_detail", "rank_shift", "index_vs_outcome", "cronbach_alpha",
             "pillar_vs_index_rank"} <= set(checks["check"])
     detail = checks[checks["check"] == "score_vs_source_detail"].set_index("subject")["value"]
-    # the score is computed from city-wide values: it must not follow district detail
-    assert abs(detail["区级条目占比"]) < 0.5
+    # the score is computed from city-wide values: it must not rise with district detail (before
+    # the valuation stage it did: Pearson r = 0.82 with the number of district provisions)
+    assert detail["区级条目占比"] < 0.3
     text = subprocess.run(["pdftotext", str(workdir / "reports" / "talent_policy_report.pdf"), "-"],
                           capture_output=True, text=True, check=True).stdout
     assert "有效性检验" in text and "Cronbach" in text and "区县加码" in text

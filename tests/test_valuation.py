@@ -156,3 +156,27 @@ def test_embedded_dataset_values_with_complete_line_items():
     sums = city_items[city_items["counted"]].groupby(["city", "profile"])["value_cny"].sum()
     values = result.values[result.values["scope"] == "city"].set_index(["city", "profile"])["value_cny"]
     pd.testing.assert_series_equal(values.dropna().loc[sums.index], sums, check_names=False)
+
+
+def test_high_level_profiles_read_the_ladder_crosswalk(monkeypatch):
+    from benchmark import valuation
+
+    walk = pd.DataFrame({"city": ["甲市"] * 3, "tier": ["class_A", "class_B", "leading"],
+                         "rung": ["national_leading", "provincial_leading", "provincial_leading"],
+                         "status": ["confirmed"] * 3})
+    walk.loc[3] = ["甲市", "leading", "city_level", "confirmed"]  # one tier on two rungs
+    monkeypatch.setattr(valuation, "_crosswalk", lambda: walk)
+    rows = table({"tier": "class_A", "benefit": "settling_allowance", "amount_cny": 1e6},
+                 {"tier": "class_B", "benefit": "settling_allowance", "amount_cny": 5e5},
+                 {"tier": "leading", "benefit": "talent_allowance", "amount_cny": 9e5},
+                 {"tier": "bachelor", "amount_cny": 10000.0})
+    result = value_profiles(rows, profiles=["national_leading", "provincial_leading", "city_level", "bachelor"])
+    v = result.values[result.values["scope"] == "city"].set_index("profile")["value_cny"]
+    assert v["national_leading"] == 1e6
+    # `leading` sits on two rungs in the city's texts: its amount cannot be placed on either
+    assert v["provincial_leading"] == 5e5
+    assert np.isnan(v["city_level"])
+    assert v["bachelor"] == 10000  # class tiers never reach the graduate profiles
+    # a city whose texts define no category on a rung stays unknown there, `any` offers or not
+    other = table({"city": "乙市", "tier": "any", "amount_cny": 5000.0})
+    assert np.isnan(value_profiles(other, profiles=["national_leading"]).values["value_cny"]).all()

@@ -63,10 +63,14 @@ def _feature_measure(features: pd.DataFrame, indicator: Indicator) -> tuple[pd.S
 
 def _checklist(provisions: pd.DataFrame, features: pd.DataFrame, indicator: Indicator
                ) -> tuple[pd.Series, pd.DataFrame]:
-    """How many of the checklist's types each city's sources confirm, each type counted once.
+    """How many of the checklist's types each city's sources confirm, each type counted once, at
+    the indicator's scope (city-wide by default, so that district detail does not count).
 
     A city whose sources confirm none of them is unknown (NaN): silence is not a "no".
     """
+    if indicator.scope != "any":
+        provisions = provisions[provisions["scope"] == indicator.scope]
+        features = features[features["scope"] == indicator.scope]
     present = []
     for item in indicator.items:
         if item.startswith("benefit:"):

@@ -209,7 +209,8 @@ def assess(config: RunConfig, progress: Callable[[str], None] = lambda _: None) 
     usable_features = features[features["status"].isin(config.statuses)]
     # every registry city, so that any city can be the focus (with nothing known, nothing counts)
     valuation = value_profiles(provisions, usable_features, profile_spec, config.statuses,
-                               cities=list(cities["city"]))
+                               cities=list(cities["city"]),
+                               profiles=[p.code for p in (*profile_spec.profiles, *profile_spec.ladder)])
 
     progress("构建城市×指标矩阵")
     matrix, provenance = build_matrix(usable, framework, valuation, benchmarked, usable_features)

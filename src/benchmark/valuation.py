@@ -51,13 +51,14 @@ RULES = {
 class Profile:
     code: str
     name: str
-    degree: str
-    age: int
+    degree: str | None = None  # a graduate profile's degree tier
+    age: int | None = None
+    rung: str | None = None  # a high-level profile's rung of the ladder crosswalk
 
 
 @dataclass(frozen=True)
 class ProfileSpec:
-    profiles: tuple[Profile, ...]
+    profiles: tuple[Profile, ...]  # the default set (graduates)
     horizon_months: int = 36
     default_months: int = 12
     counted_benefits: tuple[str, ...] = ()
@@ -65,12 +66,14 @@ class ProfileSpec:
     open_tiers: tuple[str, ...] = ("graduate", "any", "young")
     # condition code -> does it exclude these profiles (age limits are decided by age)
     excluding_conditions: frozenset[str] = frozenset()
+    ladder: tuple[Profile, ...] = ()  # high-level profiles, valued on request
 
     def profile(self, code: str) -> Profile:
-        for p in self.profiles:
+        for p in (*self.profiles, *self.ladder):
             if p.code == code:
                 return p
-        raise TalentbenchError(f"unknown profile {code!r}; choose from {', '.join(self.codes)}")
+        raise TalentbenchError(f"unknown profile {code!r}; choose from "
+                               f"{', '.join([*self.codes, *(p.code for p in self.ladder)])}")
 
     @property
     def codes(self) -> list[str]:
@@ -121,7 +124,16 @@ def load_profiles(path: Path | str | None = None) -> ProfileSpec:
             raise TalentbenchError(f"{where}: profile {entry['code']}: unknown degree {entry['degree']!r}")
         profiles.append(Profile(str(entry["code"]), str(entry.get("name", entry["code"])),
                                 entry["degree"], _whole(entry["age"], "age", where)))
-    if len({p.code for p in profiles}) != len(profiles):
+    from benchmark.ladder import RUNGS
+
+    ladder = []
+    for entry in raw.get("ladder") or []:
+        if not isinstance(entry, dict) or entry.get("rung") not in RUNGS:
+            raise TalentbenchError(f"{where}: each ladder profile needs a rung from {', '.join(RUNGS)}")
+        ladder.append(Profile(str(entry.get("code", entry["rung"])), str(entry.get("name", entry["rung"])),
+                              rung=entry["rung"]))
+    codes = [p.code for p in (*profiles, *ladder)]
+    if len(set(codes)) != len(codes):
         raise TalentbenchError(f"{where}: profile codes must be unique")
     benefits = tuple(raw.get("counted_benefits") or ())
     unknown = sorted((set(benefits) | set(raw.get("housing_benefits") or ())) - set(vocab.benefits))
@@ -132,6 +144,7 @@ def load_profiles(path: Path | str | None = None) -> ProfileSpec:
         horizon_months=_whole(raw.get("horizon_months", 36), "horizon_months", where),
         default_months=_whole(raw.get("default_months", 12), "default_months", where),
         counted_benefits=benefits,
+        ladder=tuple(ladder),
         housing_benefits=tuple(raw.get("housing_benefits") or ("rent_subsidy", "housing_purchase")),
         open_tiers=tuple(raw.get("open_tiers") or ("graduate", "any", "young")),
         excluding_conditions=excluding_conditions(),
@@ -156,7 +169,7 @@ def age_limit(conditions: list[str]) -> int | None:
 def unmet_condition(conditions: list[str], profile: Profile, excluding: frozenset[str]) -> str | None:
     """The first stated condition the profile does not meet, or None."""
     limit = age_limit(conditions)
-    if limit is not None and profile.age > limit:
+    if limit is not None and profile.age is not None and profile.age > limit:
         return f"age_max={limit}"
     for code in conditions:
         family = code.split("=", 1)[0]
@@ -295,7 +308,15 @@ class ProfileValuation:
         values_df["n_items"] = values_df["n_items"].astype(int)
         return Valuation(values_df, pd.DataFrame(items, columns=ITEM_COLUMNS))
 
-    def _considered(self, rows: pd.DataFrame, profile: Profile, spec: ProfileSpec) -> list[dict]:
+    @staticmethod
+    def _applies(tier: str, profile: Profile, spec: ProfileSpec, rung_tiers: frozenset[str]) -> bool:
+        if profile.rung is not None:  # a high-level profile: the city's categories on its rung
+            # with no category of the city known on this rung, nothing can be said of it
+            return bool(rung_tiers) and (tier in rung_tiers or tier == "any")
+        return tier == profile.degree or tier in spec.open_tiers
+
+    def _considered(self, rows: pd.DataFrame, profile: Profile, spec: ProfileSpec,
+                    rung_tiers: frozenset[str] = frozenset()) -> list[dict]:
         """Every provision of the city with its value and, if it cannot count, the rule why."""
         out = []
         for _, row in rows.iterrows():
@@ -320,7 +341,7 @@ class ProfileValuation:
                 item.update(counted=False, rule="status")
             elif scope == "province":
                 item.update(counted=False, rule="province")
-            elif row["tier"] != profile.degree and row["tier"] not in spec.open_tiers:
+            elif not self._applies(row["tier"], profile, spec, rung_tiers):
                 item.update(counted=False, rule="tier")
             elif unmet is not None:
                 item.update(counted=False, rule="age" if unmet.startswith("age_max") else "condition",
@@ -332,7 +353,9 @@ class ProfileValuation:
 
     def _city_profile(self, city: str, rows: pd.DataFrame, profile: Profile, spec: ProfileSpec,
                       stated_none: bool) -> tuple[list[dict], list[dict]]:
-        considered = self._considered(rows, profile, spec)
+        considered = self._considered(rows, profile, spec, _rung_tiers(city, profile))
+        # a stated absence of city-wide cash concerns ordinary graduates, not high-level talent
+        stated_none = stated_none and profile.rung is None
         values, items = [], []
         # city scope: the city's own offers; district offers are listed as such
         city_items = [dict(i) for i in considered]
@@ -373,6 +396,29 @@ class ProfileValuation:
             values.append({"city": city, "profile": profile.code, "scope": "district", "district": None,
                            "value_cny": np.nan, "n_items": 0, "flags": "no_district_provisions"})
         return values, items
+
+
+@lru_cache(maxsize=1)
+def _crosswalk() -> pd.DataFrame:
+    from benchmark.ladder import load_crosswalk
+
+    return load_crosswalk()
+
+
+def _rung_tiers(city: str, profile: Profile) -> frozenset[str]:
+    """The city's tiers on the profile's rung, leaving out a tier its texts put on several rungs
+    (a provision coded with such a tier cannot say which rung it pays)."""
+    if profile.rung is None:
+        return frozenset()
+    from benchmark.ladder import rung_tiers
+
+    walk = _crosswalk()
+    if city not in set(walk["city"]):
+        return frozenset()
+    by_rung = rung_tiers(walk, city)
+    mine = set(by_rung[profile.rung])
+    elsewhere = {t for rung, tiers in by_rung.items() if rung != profile.rung for t in tiers}
+    return frozenset(mine - elsewhere)
 
 
 def _value_flags(counted: list[dict]) -> list[str]:
