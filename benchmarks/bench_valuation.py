@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import time
 
-from benchmark import dataset, registry
+from benchmark import city_registry, dataset
 from benchmark.valuation import load_profiles, value_profiles
 
 
 def main() -> None:
     provisions, features = dataset.load_provisions(), dataset.load_features()
-    cities = list(registry.load_cities()["city"])
+    cities = list(city_registry.load_cities()["city"])
     spec = load_profiles()
     timings = []
     for _ in range(5):

@@ -10,7 +10,7 @@ import sys
 import pandas as pd
 import pytest
 
-from benchmark import dataset, registry
+from benchmark import city_registry, dataset
 from benchmark.dataset import curate
 from benchmark.dataset import provenance as pv
 from benchmark.dataset.build import build_provisions
@@ -129,7 +129,7 @@ def test_unknown_stays_missing_never_zero(provisions):
 
 
 def test_registry_covers_the_peer_groups():
-    cities = registry.load_cities()
+    cities = city_registry.load_cities()
     assert len(cities) >= 36
     assert set(cities.loc[cities["admin_level"] == "municipality", "city"]) >= MUNICIPALITIES
     assert set(cities.loc[cities["admin_level"] == "sub_provincial", "city"]) == SUB_PROVINCIAL
@@ -140,11 +140,11 @@ def test_registry_covers_the_peer_groups():
 
 
 def test_every_corpus_city_is_registered_with_entry_points(texts):
-    cities = registry.load_cities()
+    cities = city_registry.load_cities()
     corpus_cities = {curate.city_of_doc(d)[0] for d in texts if curate.is_mainland(d)}
     assert corpus_cities <= set(cities["city"])
     assert set(cities.loc[cities["in_corpus"], "city"]) == corpus_cities
-    entries = registry.load_entry_points()
+    entries = city_registry.load_entry_points()
     citing = {curate.city_of_doc(d)[0] for d, t in texts.items()
               if curate.is_mainland(d) and any(pv.is_official(u) for u, _ in pv.find_urls(t))}
     assert citing == set(entries["city"])
@@ -155,7 +155,7 @@ def test_every_corpus_city_is_registered_with_entry_points(texts):
     assert {"hrss", "housing", "gov_xxgk"} <= set(entries["kind"])
     assert not entries.duplicated(["city", "url"]).any()
     # every city portal named in portals.csv is one its documents cite
-    portals = pd.read_csv(registry.resource("registry", "portals.csv"))
+    portals = pd.read_csv(city_registry.resource("registry", "portals.csv"))
     for row in portals.itertuples():
         assert any(row.host in texts[d] for d in texts if curate.city_of_doc(d)[0] == row.city), row.host
     assert set(portals["city"]) <= set(entries.loc[entries["kind"] == "gov_xxgk", "city"])
@@ -212,7 +212,7 @@ def test_summary_prints_one_row_per_registry_city():
     table = pd.read_csv(StringIO(out.stdout))
     assert {"city", "province", "level", "n_provisions", "n_features", "n_sources",
             "latest_source_date"} <= set(table.columns)
-    assert table["city"].tolist() == registry.load_cities()["city"].tolist()
+    assert table["city"].tolist() == city_registry.load_cities()["city"].tolist()
     hz = table.set_index("city").loc["杭州"]
     assert hz["n_provisions"] > 0 and hz["n_sources"] >= 2 and hz["latest_source_date"] >= "2025"
     rows = json.loads(_talentbench("dataset", "summary", "--format", "json").stdout)

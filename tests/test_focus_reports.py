@@ -10,10 +10,10 @@ import subprocess
 import pandas as pd
 import pytest
 
-from benchmark import dataset, registry
+from benchmark import city_registry, dataset
 from benchmark.compare import NO_DATA
 from benchmark.fonts import find_cjk_font
-from benchmark.framework import vocabulary
+from benchmark.indicator_framework import vocabulary
 from benchmark.pipeline import (
     RunConfig,
     assess,
@@ -45,7 +45,7 @@ def test_no_report_says_no_data_for_a_benefit_the_city_has_confirmed(assessed):
     names = {v: k for k, v in vocabulary().benefits.items()}
     coverage = dataset.coverage(a.provisions, a.features)
     checked = 0
-    for city in registry.load_cities()["city"]:
+    for city in city_registry.load_cities()["city"]:
         view = focus_view(a, city)
         # the long comparison: every 无数据 of every city shown (focus and peers)
         for row in view.comparison.itertuples():

@@ -1,7 +1,7 @@
 import pytest
 
 from benchmark.errors import TalentbenchError
-from benchmark.framework import load_framework, vocabulary
+from benchmark.indicator_framework import load_framework, vocabulary
 
 
 def test_packaged_framework_is_a_valid_three_level_hierarchy():

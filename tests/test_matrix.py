@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from benchmark.errors import TalentbenchError
-from benchmark.framework import load_framework
+from benchmark.indicator_framework import load_framework
 from benchmark.matrix import build_matrix, provision_values
 from benchmark.valuation import value_profiles
 

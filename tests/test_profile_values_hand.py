@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from benchmark import dataset, registry
+from benchmark import city_registry, dataset
 from benchmark.valuation import value_profiles
 
 HAND = pd.read_csv(Path(__file__).parent / "data" / "profile_values_hand.csv")
@@ -20,7 +20,7 @@ HAND = pd.read_csv(Path(__file__).parent / "data" / "profile_values_hand.csv")
 @pytest.fixture(scope="module")
 def values():
     result = value_profiles(dataset.load_provisions(), dataset.load_features(),
-                            cities=list(registry.load_cities()["city"]))
+                            cities=list(city_registry.load_cities()["city"]))
     return result.values.set_index(["city", "profile", "scope"])
 
 

@@ -89,7 +89,7 @@ def test_a_matrix_cell_has_a_value_exactly_when_sources_back_it(result):
 
 def test_only_confirmed_provisions_are_scored(result):
     from benchmark.dataset import load_features
-    from benchmark.framework import load_framework
+    from benchmark.indicator_framework import load_framework
     from benchmark.matrix import build_matrix
     from benchmark.valuation import value_profiles
 

@@ -64,7 +64,7 @@ def why_not_counted(items: pd.DataFrame, statuses: tuple[str, ...] = ("confirmed
         unmet = [f.removeprefix("unmet:") for f in str(best["flags"]).split(";") if f.startswith("unmet:")]
         reason += f"（{'、'.join(_condition_label(c) for c in unmet)}）" if unmet else ""
     elif best["rule"] == "tier":
-        from benchmark.framework import vocabulary
+        from benchmark.indicator_framework import vocabulary
 
         names = vocabulary().tiers
         tiers = sorted(set(known.loc[known["rule"] == "tier", "tier"]))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from benchmark.errors import TalentbenchError
-from benchmark.framework import Framework, Indicator
+from benchmark.indicator_framework import Framework, Indicator
 from benchmark.valuation import Valuation, provision_value
 
 REQUIRED_COLUMNS = ("city", "scope", "tier", "benefit", "amount_cny", "amount_max_cny", "period",

@@ -18,7 +18,7 @@ import pandas as pd
 from benchmark.clusters import PolicyClusters, coverage_gaps, nearest_peers, peer_comparison
 from benchmark.errors import TalentbenchError
 from benchmark.fonts import find_cjk_font
-from benchmark.framework import Framework, load_framework
+from benchmark.indicator_framework import Framework, load_framework
 from benchmark.matrix import build_matrix
 from benchmark.outcomes import OUTCOME_COLUMN, policy_outcome
 from benchmark.paths import read_yaml, resource
@@ -184,7 +184,7 @@ def _district_check(matrix: pd.DataFrame, framework: Framework, spec: dict, kept
 
 def assess(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> Assessment:
     """Compute every stage of the assessment from the inputs ``config`` names; writes nothing."""
-    from benchmark import dataset, registry, validity
+    from benchmark import city_registry, dataset, validity
     from benchmark.index.sensitivity import sensitivity, uncertainty
     from benchmark.valuation import load_profiles, value_profiles
 
@@ -195,7 +195,7 @@ def assess(config: RunConfig, progress: Callable[[str], None] = lambda _: None) 
     profile_spec = load_profiles()
     provisions = (read_provisions_csv(config.provisions_path) if config.provisions_path
                   else dataset.load_provisions())
-    cities = registry.load_cities()
+    cities = city_registry.load_cities()
     unknown = sorted(set(provisions["city"]) - set(cities["city"]))
     if unknown:
         raise TalentbenchError(f"provisions name cities not in the registry: {', '.join(unknown)}")

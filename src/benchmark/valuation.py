@@ -108,7 +108,7 @@ def condition_labels() -> dict[str, str]:
 
 def load_profiles(path: Path | str | None = None) -> ProfileSpec:
     """The profile definitions (default: the packaged version-1 profiles), validated."""
-    from benchmark.framework import vocabulary
+    from benchmark.indicator_framework import vocabulary
 
     path = Path(path) if path else resource("framework", "profiles.yaml")
     raw = read_yaml(path, "profile spec")

@@ -49,14 +49,14 @@ def profiles_command(cities, profiles, scope, fmt, explain, provisions_path, inc
     provision applies), never zero; 0 means the source states the city offers none."""
     import pandas as pd
 
-    from benchmark import dataset, registry
+    from benchmark import city_registry, dataset
     from benchmark.errors import TalentbenchError
     from benchmark.pipeline import read_provisions_csv
     from benchmark.valuation import VALUE_COLUMNS, load_profiles, value_profiles
 
     spec = load_profiles()
     provisions = read_provisions_csv(provisions_path) if provisions_path else dataset.load_provisions()
-    known = set(registry.load_cities()["city"])
+    known = set(city_registry.load_cities()["city"])
     wanted = [c.strip() for c in ([explain[0]] if explain else cities)]
     for city in wanted:
         if city not in known:

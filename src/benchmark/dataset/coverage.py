@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from benchmark.registry import load_cities
+from benchmark.city_registry import load_cities
 
 COVERAGE_COLUMNS = ["city", "province", "level", "n_provisions", "n_features", "n_sources",
                     "latest_source_date", "n_confirmed", "n_to_check", "n_old_rule", "in_corpus"]

@@ -30,6 +30,6 @@ audit: :mod:`benchmark.index.audit`. Example specs: ``resources/index/``.
 """
 
 from benchmark.index.coin import STAGES, CompositeIndex, load_spec
-from benchmark.index.framework import Framework, build_framework
+from benchmark.index.hierarchy import Hierarchy, build_hierarchy
 
-__all__ = ["STAGES", "CompositeIndex", "Framework", "build_framework", "load_spec"]
+__all__ = ["STAGES", "CompositeIndex", "Hierarchy", "build_hierarchy", "load_spec"]

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from benchmark.errors import TalentbenchError
-from benchmark.index.framework import Framework
+from benchmark.index.hierarchy import Hierarchy
 from benchmark.index.weights import DATA_DRIVEN_FUNCS
 
 MEANS = ("arithmetic", "geometric", "harmonic")
@@ -156,7 +156,7 @@ class Aggregate:
         if t is not None and not (isinstance(t, int | float) and 0 <= t <= 1):
             raise TalentbenchError("aggregate: dat_thresh must be a fraction between 0 and 1")
 
-    def methods_by_level(self, fw: Framework) -> dict[int, str]:
+    def methods_by_level(self, fw: Hierarchy) -> dict[int, str]:
         m = self.params["method"]
         if isinstance(m, list):
             if len(m) != fw.max_level - 1:
@@ -166,7 +166,7 @@ class Aggregate:
             return {lev: m[lev - 2] for lev in range(2, fw.max_level + 1)}
         return dict.fromkeys(range(2, fw.max_level + 1), m)
 
-    def transform(self, normalised: pd.DataFrame, fw: Framework, weights: dict[str, float],
+    def transform(self, normalised: pd.DataFrame, fw: Hierarchy, weights: dict[str, float],
                   plan: dict[int, str]) -> tuple[pd.DataFrame, dict[str, float]]:
         methods = self.methods_by_level(fw)
         values = {c: normalised[c].to_numpy(dtype=float) for c in fw.indicators}

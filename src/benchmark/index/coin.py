@@ -18,7 +18,7 @@ import pandas as pd
 
 from benchmark.errors import TalentbenchError
 from benchmark.index.aggregate import Aggregate
-from benchmark.index.framework import Framework, build_framework, validate_idata
+from benchmark.index.hierarchy import Hierarchy, build_hierarchy, validate_idata
 from benchmark.index.stages import STAGE_STEPS, StepContext
 from benchmark.index.stats import rank_min
 from benchmark.index.weights import Weight, WeightSequence
@@ -85,7 +85,7 @@ class CompositeIndex:
     """A composite indicator in COINr's layout (iData + iMeta), built from a method spec."""
 
     def __init__(self, idata: pd.DataFrame, imeta: pd.DataFrame):
-        self.framework: Framework = build_framework(imeta)
+        self.framework: Hierarchy = build_hierarchy(imeta)
         self.idata: pd.DataFrame = validate_idata(idata, self.framework)
         self.imeta = imeta
         self.spec: list[tuple[str, dict]] = []

@@ -15,14 +15,14 @@ import numpy as np
 import pandas as pd
 
 from benchmark.errors import TalentbenchError
-from benchmark.index.framework import Framework
+from benchmark.index.hierarchy import Hierarchy
 from benchmark.index.stats import passes_skew_kurt, rank_min
 
 
 class StepContext:
     """What a step may read besides the previous stage: framework and the full iData."""
 
-    def __init__(self, fw: Framework, idata: pd.DataFrame, data: dict[str, pd.DataFrame]):
+    def __init__(self, fw: Hierarchy, idata: pd.DataFrame, data: dict[str, pd.DataFrame]):
         self.fw = fw
         self.idata = idata
         self.data = data
@@ -73,11 +73,11 @@ def _number(step: str, key: str, value: Any, *, positive: bool = False, minimum:
     return v
 
 
-def indicator_matrix(data: pd.DataFrame, fw: Framework) -> np.ndarray:
+def indicator_matrix(data: pd.DataFrame, fw: Hierarchy) -> np.ndarray:
     return np.array(data[list(fw.indicators)].to_numpy(dtype=float), copy=True)
 
 
-def _with_values(data: pd.DataFrame, fw: Framework, values: np.ndarray) -> pd.DataFrame:
+def _with_values(data: pd.DataFrame, fw: Hierarchy, values: np.ndarray) -> pd.DataFrame:
     out = pd.DataFrame(values, columns=list(fw.indicators))
     out.insert(0, "uCode", data["uCode"].to_numpy())
     return out
@@ -379,7 +379,7 @@ class Normalise(Step):
             out[:, j] = self.column(x[:, j], code, fw)
         return _with_values(data, fw, out), {}
 
-    def column(self, x: np.ndarray, code: str, fw: Framework) -> np.ndarray:
+    def column(self, x: np.ndarray, code: str, fw: Hierarchy) -> np.ndarray:
         p = self.params
         d = fw.direction[code]
         x = x * d

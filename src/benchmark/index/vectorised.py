@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmark.index.framework import Framework
+from benchmark.index.hierarchy import Hierarchy
 from benchmark.index.stats import rank_rows
 
 __all__ = ["HierarchyMatrices", "aggregate_draws", "rank_rows"]
@@ -25,7 +25,7 @@ _BIG = 1e250
 class HierarchyMatrices:
     """Membership matrices of a framework, one per level, in a fixed code order."""
 
-    def __init__(self, fw: Framework):
+    def __init__(self, fw: Hierarchy):
         self.fw = fw
         self.codes = list(fw.codes)
         self.position = {c: i for i, c in enumerate(self.codes)}

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from benchmark.errors import TalentbenchError
-from benchmark.index.framework import Framework
+from benchmark.index.hierarchy import Hierarchy
 
 # Saaty's random consistency index by matrix order (Saaty 1980, table 1.7 of "The Analytic
 # Hierarchy Process"); orders 1 and 2 are always consistent.
@@ -224,7 +224,7 @@ class Weight:
         if self.params["method"] == "ahp" and not isinstance(self.params["matrices"], dict):
             raise TalentbenchError("weight: AHP needs 'matrices: {parent: {codes: [...], matrix: [[...]]}}'")
 
-    def resolve(self, fw: Framework, weights: dict[str, float] | None = None,
+    def resolve(self, fw: Hierarchy, weights: dict[str, float] | None = None,
                 plan: dict[int, str] | None = None) -> tuple[dict[str, float], dict[int, str], dict]:
         """Return (fixed weights by code, data-driven method by child level, details).
 
@@ -287,7 +287,7 @@ class WeightSequence:
         self.steps = [Weight(**s) for s in steps]
         self.params = [w.params for w in self.steps]
 
-    def resolve(self, fw: Framework) -> tuple[dict[str, float], dict[int, str], dict]:
+    def resolve(self, fw: Hierarchy) -> tuple[dict[str, float], dict[int, str], dict]:
         weights, plan, details = dict(fw.weight), {}, {}
         for step in self.steps:
             weights, plan, more = step.resolve(fw, weights, plan)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from benchmark.framework import Framework, vocabulary
+from benchmark.indicator_framework import Framework, vocabulary
 
 LEVEL_NAMES = {"municipality": "直辖市", "sub_provincial": "副省级城市",
                "provincial_capital": "省会城市", "prefecture": "地级市"}

@@ -55,14 +55,14 @@ How it scales to thousands of portals without a rewrite
 """
 
 from benchmark.sources.engine import Crawler, CrawlItem, CrawlSummary
-from benchmark.sources.links import Link, LinkRules, extract_links
-from benchmark.sources.registry import (
+from benchmark.sources.entry_points import (
     EntryPoint,
     allowed_hosts,
     load_entry_points,
     select_cities,
     select_shard,
 )
+from benchmark.sources.links import Link, LinkRules, extract_links
 from benchmark.sources.settings import CrawlSettings, FetchPolicy
 
 __all__ = [

@@ -23,10 +23,10 @@ import pandas as pd
 
 from benchmark.errors import TalentbenchError
 from benchmark.raw_store import RawStore, utc_now, validator_headers
+from benchmark.sources.entry_points import EntryPoint, allowed_hosts
 from benchmark.sources.fetcher import Fetcher, FetchResult
 from benchmark.sources.links import LinkRules, extract_links
 from benchmark.sources.ratelimit import HostLimiter
-from benchmark.sources.registry import EntryPoint, allowed_hosts
 from benchmark.sources.robots import ROBOTS_MAX_BYTES, RobotsRules
 from benchmark.sources.settings import CrawlSettings
 from benchmark.sources.summary import CrawlSummary

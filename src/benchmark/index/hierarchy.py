@@ -27,7 +27,7 @@ def _blank(value: object) -> bool:
 
 
 @dataclass(frozen=True)
-class Framework:
+class Hierarchy:
     """The hierarchy of an index: indicators (level 1) up to a single top-level index."""
 
     meta: pd.DataFrame
@@ -69,7 +69,7 @@ class Framework:
             chain.append(self.parent[chain[-1]])
         return chain
 
-    def with_weights(self, weights: dict[str, float]) -> Framework:
+    def with_weights(self, weights: dict[str, float]) -> Hierarchy:
         new = dict(self.weight)
         unknown = sorted(set(weights) - set(new))
         if unknown:
@@ -79,7 +79,7 @@ class Framework:
         return _replace(self, weight=new)
 
 
-def _replace(fw: Framework, **changes: object) -> Framework:
+def _replace(fw: Hierarchy, **changes: object) -> Hierarchy:
     from dataclasses import replace
 
     return replace(fw, **changes)
@@ -105,7 +105,7 @@ def _as_int_level(code: str, value: object) -> int:
     return int(level)
 
 
-def build_framework(imeta: pd.DataFrame) -> Framework:
+def build_hierarchy(imeta: pd.DataFrame) -> Hierarchy:
     """Validate an iMeta table and return the framework it describes."""
     if not isinstance(imeta, pd.DataFrame):
         raise TalentbenchError("iMeta must be a table (pandas DataFrame)")
@@ -202,7 +202,7 @@ def build_framework(imeta: pd.DataFrame) -> Framework:
                 except (TypeError, ValueError):
                     raise TalentbenchError(f"Target of {code!r} is not a number: {tv!r}") from None
 
-    return Framework(
+    return Hierarchy(
         meta=meta.reset_index(drop=True),
         indicators=indicators,
         aggregates=aggregates,
@@ -230,7 +230,7 @@ def _check_no_cycles(parent: dict[str, str | None]) -> None:
             node = parent.get(node)
 
 
-def validate_idata(idata: pd.DataFrame, fw: Framework) -> pd.DataFrame:
+def validate_idata(idata: pd.DataFrame, fw: Hierarchy) -> pd.DataFrame:
     """Check iData against the framework; return a clean copy (uCode as str, numeric indicators)."""
     if not isinstance(idata, pd.DataFrame):
         raise TalentbenchError("iData must be a table (pandas DataFrame)")
