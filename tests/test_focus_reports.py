@@ -10,18 +10,12 @@ import subprocess
 import pandas as pd
 import pytest
 
+import benchmark as tb
 from benchmark import city_registry, dataset
-from benchmark.compare import NO_DATA
+from benchmark.compare import NO_DATA, focus_view
 from benchmark.fonts import find_cjk_font
 from benchmark.indicator_framework import vocabulary
-from benchmark.pipeline import (
-    RunConfig,
-    assess,
-    draw_figures,
-    focus_view,
-    report_content,
-    write_report_for,
-)
+from benchmark.report.assemble import draw_figures, render_report, report_content
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
 
@@ -29,14 +23,14 @@ pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs
 @pytest.fixture(scope="module")
 def assessed(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("focus")
-    a = assess(RunConfig(workdir=workdir))
+    a = tb.assess()
     font = find_cjk_font()
     figures = draw_figures(a, workdir / "figures", font)
     return a, figures, font, workdir
 
 
 def confirmed_benefits(a, city: str) -> set[str]:
-    rows = a.provisions[(a.provisions["city"] == city) & a.provisions["status"].isin(a.config.statuses)]
+    rows = a.provisions[(a.provisions["city"] == city) & a.provisions["status"].isin(a.inputs.statuses)]
     return set(rows["benefit"])
 
 
@@ -55,14 +49,16 @@ def test_no_report_says_no_data_for_a_benefit_the_city_has_confirmed(assessed):
                 assert row.source_urls, (city, row.city, row.benefit)  # a value has its sources
         # the display table the PDF prints: the same rule, cell by cell
         content = report_content(a, view, figures, coverage)
-        for _, r in content.focus.iterrows():
+        section = next(sec for sec in content.sections if sec.title.endswith("与同类城市逐项比较"))
+        tables = [b.table for b in section.blocks if hasattr(b, "table") and "项目" in b.table.columns]
+        for _, r in (tables[0].iterrows() if tables else iter(())):
             benefit = names.get(r["项目"])
             for column in ["本市", *view.peers]:
                 if column in r and r[column] == NO_DATA and benefit:
                     who = city if column == "本市" else column
                     assert benefit not in confirmed_benefits(a, who), (city, who, benefit)
                     checked += 1
-        pdf = write_report_for(a, view, figures, coverage, workdir / "reports", font)
+        pdf = render_report(a, city, workdir, font=font, figures=figures, coverage=coverage)
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
         assert f"{city}与同类城市逐项比较" in text
         assert all(peer in text for peer in view.peers)
@@ -79,3 +75,46 @@ def test_an_uncounted_confirmed_benefit_says_why(assessed):
     uncounted = rows[rows["value_cny"].isna()]
     assert len(uncounted) and not (uncounted["note"] == NO_DATA).any()
     assert uncounted["note"].str.contains("仅区级|有限定条件|有年龄限制").all(), uncounted["note"].tolist()
+
+
+def pdf_text(path, layout: bool = False) -> str:
+    args = ["pdftotext", *(["-layout"] if layout else []), str(path), "-"]
+    return subprocess.run(args, capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.parametrize("city", ["杭州", "太原"])
+def test_leader_report_for_a_focal_city(assessed, city):
+    a, figures, font, workdir = assessed
+    pdf = render_report(a, city, workdir, font=font, figures=figures)
+    text = pdf_text(pdf)
+    flat = text.replace("\n", "")
+    row = a.results.set_index("city").loc[city]
+    among = a.rank_among(city, a.peers_of(city))
+    # the one-page summary: rank, interval and coverage; rank among the named peers
+    assert f"第 {int(row['Rank'])} 名（90% 区间 {row['rank_q05']:.0f}–{row['rank_q95']:.0f} 名）" in flat
+    assert f"数据覆盖 {row['coverage']:.0%}" in flat
+    assert f"第 {among['rank']} 名" in flat
+    for peer in a.peers_of(city):
+        assert peer in text
+    for heading in ("一页摘要", "逐项比较", "综合排名与不确定性", "同类城市与政策类型", "假设分析",
+                    "政策效用评估", "有效性检验", "方法说明", "附录"):
+        assert heading in text, heading
+    # a profile comparison row with its official source: the focal city's counted line items
+    items = focus_view(a, city).items
+    assert len(items)
+    first = items.iloc[0]
+    assert first["source_url"][:30] in flat
+    # every font embedded
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    assert fonts and all(line.split()[-5] == "yes" for line in fonts)
+    # data snapshot date on the cover, page numbers on every page
+    assert "数据快照：2026-03-12" in pdf_text(pdf).split("\f")[0]
+    pages = text.split("\f")
+    assert all(f"第 {i} 页" in page for i, page in enumerate(pages[:-1], start=1))
+
+
+def test_figures_are_written_as_png_and_svg(assessed):
+    a, figures, font, workdir = assessed
+    for _, path in figures.values():
+        assert path.exists() and path.with_suffix(".svg").exists()
+        assert path.with_suffix(".svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")

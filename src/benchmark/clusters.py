@@ -9,6 +9,8 @@ Two questions, two tools:
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClusterMixin
@@ -137,3 +139,71 @@ def coverage_gaps(provisions: pd.DataFrame, focus: str, peers: list[str], column
         if by_peers and focus not in cities:
             rows.append({column: value, "peers": ",".join(by_peers)})
     return pd.DataFrame(rows, columns=[column, "peers"])
+
+
+# -- archetypes -----------------------------------------------------------------------------
+
+
+def ward_labels(X: pd.DataFrame, k: int) -> pd.Series:
+    """Ward hierarchical clustering of the standardised profile into ``k`` groups."""
+    from sklearn.cluster import AgglomerativeClustering
+
+    values = np.nan_to_num(StandardScaler().fit_transform(X.to_numpy(dtype=float)))
+    labels = AgglomerativeClustering(n_clusters=k, linkage="ward").fit_predict(values)
+    return PolicyClusters._relabel(X, labels)
+
+
+def assignment_stability(X: pd.DataFrame, labels: pd.Series, k: int, n_resamples: int = 200,
+                         seed: int = 0, method: str = "kmeans") -> pd.Series:
+    """Per city: how often, over bootstrap resamples of the cities, it is grouped with the cities
+    it shares a group with in the full clustering (1 = always, a stable assignment).
+
+    Each resample draws cities with replacement, clusters the distinct ones again with the same
+    method and k, and counts, for every pair of cities drawn together, whether they are still
+    together; a city's stability is the mean over its pairs of "same group then and now".
+    """
+    rng = np.random.default_rng(seed)
+    cities = list(X.index)
+    n = len(cities)
+    agree = np.zeros((n, n))
+    seen = np.zeros((n, n))
+    same_full = (labels.to_numpy()[:, None] == labels.to_numpy()[None, :])
+    for _ in range(n_resamples):
+        drawn = np.unique(rng.integers(0, n, size=n))
+        if len(drawn) <= k:
+            continue
+        sub = X.iloc[drawn]
+        if method == "ward":
+            sub_labels = ward_labels(sub, k).to_numpy()
+        else:
+            values = np.nan_to_num(StandardScaler().fit_transform(sub.to_numpy(dtype=float)))
+            sub_labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(values).labels_
+        same_now = sub_labels[:, None] == sub_labels[None, :]
+        ix = np.ix_(drawn, drawn)
+        agree[ix] += same_now == same_full[ix]
+        seen[ix] += 1
+    np.fill_diagonal(seen, 0)
+    pair_rate = np.where(seen > 0, agree / np.where(seen > 0, seen, 1), np.nan)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a city never drawn with another: NaN
+        per_city = np.nanmean(pair_rate, axis=1)
+    return pd.Series(per_city, index=cities, name="stability")
+
+
+def describe_archetypes(profile: pd.DataFrame, labels: pd.Series, names: dict[str, str],
+                        high: float = 0.5) -> pd.DataFrame:
+    """Each group in words and numbers: its cities, its mean on each column (0–100 scores) and
+    what sets it apart ("现金高、安居低"): columns more than ``high`` standard deviations above
+    or below the mean of all cities."""
+    z = (profile - profile.mean()) / profile.std(ddof=0).replace(0, np.nan)
+    rows = []
+    for group in sorted(labels.unique()):
+        members = labels.index[labels == group]
+        means = profile.loc[members].mean()
+        zm = z.loc[members].mean()
+        words = [f"{names.get(c, c)}高" for c in zm.index if zm[c] >= high]
+        words += [f"{names.get(c, c)}低" for c in zm.index if zm[c] <= -high]
+        rows.append({"group": int(group), "cities": "、".join(members), "n": len(members),
+                     "description": "、".join(words) or "各项接近平均",
+                     **{c: round(float(means[c]), 1) for c in profile.columns}})
+    return pd.DataFrame(rows)

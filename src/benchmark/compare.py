@@ -9,6 +9,8 @@ and tier. Pure functions over DataFrames.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -125,3 +127,38 @@ def focus_summary(long: pd.DataFrame, focus: str, peers: list[str]) -> pd.DataFr
             "focus_sources": by_city.at[focus, "source_urls"],
         })
     return pd.DataFrame(rows)
+
+
+@dataclass
+class FocusView:
+    """A focal city against its peers: line-item comparison and the other indicators."""
+
+    city: str
+    peers: list[str]
+    comparison: pd.DataFrame  # long: profile x benefit x city (line_item_comparison)
+    summary: pd.DataFrame  # profile x benefit: focus vs each peer (focus_summary)
+    items: pd.DataFrame  # the focus city's counted line items at city scope
+    other: pd.DataFrame | None  # the non-profile indicators (clusters.peer_comparison)
+    gaps: pd.DataFrame  # talent groups only the peers pay
+
+
+def focus_view(a, focus: str) -> FocusView:
+    """The focal city against its peers, item by item (any registry city can be the focus).
+
+    ``a`` is a ``benchmark.assessment.Assessment``.
+    """
+    from benchmark.clusters import coverage_gaps, peer_comparison
+
+    peers = a.peers_of(focus)
+    codes = a.profile_spec.codes
+    comparison = line_item_comparison(a.valuation, [focus, *peers], codes,
+                                      list(a.profile_spec.counted_benefits), a.inputs.statuses)
+    items = a.valuation.items
+    other = [i.code for i in a.framework.indicators if not i.from_profiles]
+    return FocusView(
+        city=focus, peers=peers, comparison=comparison,
+        summary=focus_summary(comparison, focus, peers),
+        items=items[(items["city"] == focus) & (items["scope"] == "city") & items["counted"]
+                    & items["profile"].isin(codes)],
+        other=peer_comparison(a.matrix[other], focus, peers) if focus in a.matrix.index else None,
+        gaps=coverage_gaps(a.usable, focus, peers))

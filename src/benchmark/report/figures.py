@@ -28,9 +28,12 @@ def setup(font: CJKFont) -> None:
 
 
 def _save(fig: plt.Figure, path: Path) -> Path:
+    """Write the figure as PNG (``path``, for the PDF) and SVG beside it (vector, for slides)."""
     try:
         with atomic_output(path) as tmp:
-            fig.savefig(tmp, dpi=DPI, bbox_inches="tight")
+            fig.savefig(tmp, dpi=DPI, bbox_inches="tight", format="png")
+        with atomic_output(path.with_suffix(".svg")) as tmp:
+            fig.savefig(tmp, bbox_inches="tight", format="svg")
     finally:
         plt.close(fig)
     return path
@@ -123,4 +126,42 @@ def policy_vs_outcome(table: pd.DataFrame, score_col: str, outcome_col: str, tit
     ax.set_xlabel("人才政策综合指数")
     ax.set_ylabel("人才吸引力排名（2022，1 = 最高）")
     ax.set_title(title)
+    return _save(fig, path)
+
+
+def radar(values: pd.DataFrame, labels: dict[str, str], title: str, path: Path) -> Path:
+    """Radar chart of normalised scores (0–100): one line per row of ``values`` (e.g. the focal
+    city, the peer median, the best peer), one axis per column; NaN axes are left open."""
+    columns = list(values.columns)
+    angles = np.linspace(0, 2 * np.pi, len(columns), endpoint=False).tolist()
+    fig, ax = plt.subplots(figsize=(6.5, 6.5), subplot_kw={"polar": True})
+    palette = ["#d1495b", "#2b6ca3", "#66a182", "#edae49"]
+    for (name, row), color in zip(values.iterrows(), palette, strict=False):
+        data = row.to_numpy(dtype=float)
+        closed = np.append(data, data[0])
+        ax.plot(angles + angles[:1], closed, color=color, lw=2, label=name)
+        ax.fill(angles + angles[:1], np.nan_to_num(closed), color=color, alpha=0.08)
+        ax.scatter(angles, data, color=color, s=18, zorder=3)
+    ax.set_xticks(angles, [labels.get(c, c) for c in columns], fontsize=8)
+    ax.set_ylim(0, 100)
+    ax.set_yticks([25, 50, 75, 100], ["25", "50", "75", "100"], fontsize=7)
+    ax.set_title(title, pad=24)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06), ncol=3, fontsize=8, frameon=False)
+    return _save(fig, path)
+
+
+def pillar_heatmap(pillars: pd.DataFrame, labels: dict[str, str], title: str, path: Path,
+                   highlight: str | None = None) -> Path:
+    """City x pillar scores (0–100); unknown pillars left blank, the focal city's row marked."""
+    data = pillars.rename(columns=labels)
+    fig, ax = plt.subplots(figsize=(1.6 + 1.3 * data.shape[1], max(3.0, 0.34 * len(data) + 1.4)))
+    sns.heatmap(data, cmap="YlGnBu", vmin=0, vmax=100, annot=True, fmt=".0f", annot_kws={"size": 8},
+                cbar_kws={"label": "支柱得分"}, linewidths=0.4, linecolor="white", ax=ax)
+    if highlight is not None and highlight in list(pillars.index):
+        i = list(pillars.index).index(highlight)
+        ax.add_patch(plt.Rectangle((0, i), data.shape[1], 1, fill=False, edgecolor="#d1495b", lw=2))
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.set_title(title)
+    plt.setp(ax.get_xticklabels(), rotation=20, ha="right")
     return _save(fig, path)

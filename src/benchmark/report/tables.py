@@ -121,9 +121,10 @@ def line_items_table(items: pd.DataFrame) -> pd.DataFrame:
             zip(items["amount_max_cny"].fillna(items["amount_cny"]), items["period"], strict=True)],
         计入=[yuan(v) + (f"（{m:.0f}个月）" if pd.notna(m) else "") for v, m in
             zip(items["value_cny"], items["months_counted"], strict=True)],
+        来源日期=items["source_date"].astype(object).where(items["source_date"].notna(), "未注明"),
         来源=items["source_url"],
     )
-    return shown[["画像", "项目", "金额", "计入", "来源"]]
+    return shown[["画像", "项目", "金额", "计入", "来源日期", "来源"]]
 
 
 def validity_table(checks: pd.DataFrame) -> pd.DataFrame:
