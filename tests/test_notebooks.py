@@ -9,7 +9,10 @@ from nbclient import NotebookClient
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 # What a notebook must leave behind in its scratch folder (the assertions inside the
 # notebooks check their own tables).
-EXPECTED_OUTPUTS = {"01_walkthrough.ipynb": ["reports/talent_policy_report.pdf", "figures/ranking.png"]}
+EXPECTED_OUTPUTS = {
+    "01_quick_start.ipynb": ["reports/talent_policy_report.pdf", "figures/ranking.png", "figures/ranking.svg"],
+    "05_focal_city.ipynb": ["reports/talent_policy_report_福州.pdf", "figures/radar_福州.png"],
+}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
