@@ -1,4 +1,6 @@
 """Write the five analyst notebooks (code and prose), unexecuted: python scripts/make_notebooks.py notebooks"""
+import sys
+
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
@@ -86,8 +88,9 @@ SCRATCH + "\nimport benchmark as tb\nfrom benchmark.compare import focus_view\n\
 "md:## The leader's report",
 "pdf = a.report(workdir=workdir)\nassert pdf.exists()\npdf",
 ])
-import sys
-out = sys.argv[1]
-for name, book in books.items():
-    nbformat.write(book, f"{out}/{name}")
-print("wrote", len(books))
+
+if __name__ == "__main__":
+    out = sys.argv[1] if len(sys.argv) > 1 else "notebooks"
+    for name, book in books.items():
+        nbformat.write(book, f"{out}/{name}")
+    print("wrote", len(books))
