@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -146,6 +147,15 @@ def _district_check(matrix: pd.DataFrame, framework: Framework, spec: dict, kept
     return validity.rank_shift_check(ranks, variant.results.set_index("uCode")["Rank"], label)
 
 
+@dataclass(frozen=True)
+class Archetypes:
+    k: int
+    kmeans: pd.Series  # city -> group (1 = strongest)
+    ward: pd.Series
+    stability: pd.Series  # city -> share of resamples that keep its grouping
+    description: pd.DataFrame  # one row per group: cities, words ("现金高、安居低"), pillar means
+
+
 @dataclass
 class Assessment:
     """Every stage's output of one assessment, its inputs and the log of method choices."""
@@ -203,6 +213,20 @@ class Assessment:
     @property
     def profile_values(self) -> pd.DataFrame:
         return self.valuation.values
+
+    @cached_property
+    def archetypes(self) -> Archetypes:
+        """Policy archetypes: k-means groups checked against Ward clustering, each described in
+        words and numbers on the pillar scores, with each city's assignment stability."""
+        from benchmark.clusters import assignment_stability, describe_archetypes, ward_labels
+
+        profile, labels, k = self.cluster_profile, self.clusterer.labels_, self.clusterer.k_
+        pillars = self.results.set_index("city")[
+            [p for p in self.framework.pillars["code"] if p in self.results.columns]].reindex(profile.index)
+        return Archetypes(
+            k=k, kmeans=labels, ward=ward_labels(profile, k),
+            stability=assignment_stability(profile, labels, k),
+            description=describe_archetypes(pillars.fillna(pillars.median()), labels, self.framework.node_names()))
 
     @property
     def log(self) -> pd.DataFrame:

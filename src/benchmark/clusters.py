@@ -153,7 +153,7 @@ def ward_labels(X: pd.DataFrame, k: int) -> pd.Series:
     return PolicyClusters._relabel(X, labels)
 
 
-def assignment_stability(X: pd.DataFrame, labels: pd.Series, k: int, n_resamples: int = 200,
+def assignment_stability(X: pd.DataFrame, labels: pd.Series, k: int, n_resamples: int = 100,
                          seed: int = 0, method: str = "kmeans") -> pd.Series:
     """Per city: how often, over bootstrap resamples of the cities, it is grouped with the cities
     it shares a group with in the full clustering (1 = always, a stable assignment).
@@ -162,12 +162,27 @@ def assignment_stability(X: pd.DataFrame, labels: pd.Series, k: int, n_resamples
     method and k, and counts, for every pair of cities drawn together, whether they are still
     together; a city's stability is the mean over its pairs of "same group then and now".
     """
+    from threadpoolctl import threadpool_limits
+
     rng = np.random.default_rng(seed)
     cities = list(X.index)
-    n = len(cities)
+    same_full = (labels.to_numpy()[:, None] == labels.to_numpy()[None, :])
+    # a dozen cities: thread start-up costs ten times the clustering itself
+    with threadpool_limits(1):
+        agree, seen = _resample(X, same_full, k, n_resamples, rng, seed, method)
+    np.fill_diagonal(seen, 0)
+    pair_rate = np.where(seen > 0, agree / np.where(seen > 0, seen, 1), np.nan)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a city never drawn with another: NaN
+        per_city = np.nanmean(pair_rate, axis=1)
+    return pd.Series(per_city, index=cities, name="stability")
+
+
+def _resample(X: pd.DataFrame, same_full: np.ndarray, k: int, n_resamples: int, rng: np.random.Generator,
+              seed: int, method: str) -> tuple[np.ndarray, np.ndarray]:
+    n = len(X)
     agree = np.zeros((n, n))
     seen = np.zeros((n, n))
-    same_full = (labels.to_numpy()[:, None] == labels.to_numpy()[None, :])
     for _ in range(n_resamples):
         drawn = np.unique(rng.integers(0, n, size=n))
         if len(drawn) <= k:
@@ -177,17 +192,12 @@ def assignment_stability(X: pd.DataFrame, labels: pd.Series, k: int, n_resamples
             sub_labels = ward_labels(sub, k).to_numpy()
         else:
             values = np.nan_to_num(StandardScaler().fit_transform(sub.to_numpy(dtype=float)))
-            sub_labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(values).labels_
+            sub_labels = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(values).labels_
         same_now = sub_labels[:, None] == sub_labels[None, :]
         ix = np.ix_(drawn, drawn)
         agree[ix] += same_now == same_full[ix]
         seen[ix] += 1
-    np.fill_diagonal(seen, 0)
-    pair_rate = np.where(seen > 0, agree / np.where(seen > 0, seen, 1), np.nan)
-    with np.errstate(invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a city never drawn with another: NaN
-        per_city = np.nanmean(pair_rate, axis=1)
-    return pd.Series(per_city, index=cities, name="stability")
+    return agree, seen
 
 
 def describe_archetypes(profile: pd.DataFrame, labels: pd.Series, names: dict[str, str],

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from benchmark.assessment import Assessment, build_index
+from benchmark.assessment import Assessment
 from benchmark.errors import TalentbenchError
 
 WHAT_IF_URL = "what-if://hypothetical"
@@ -99,18 +99,31 @@ def what_if(a: Assessment, city: str, provisions: list[ProvisionChange] | None =
     return WhatIf(before=a, after=a.variant(**changes), city=city)
 
 
-def _group_rank(matrix: pd.DataFrame, a: Assessment, city: str, group: list[str]) -> float:
-    coin, _ = build_index(matrix, a.framework, a.inputs.spec)
-    scores = coin.results.set_index("uCode")[a.framework.index_code]
+def _group_rank(a: Assessment, city: str, code: str, value: float, group: list[str]) -> float:
+    """The city's rank within ``group`` when its ``code`` indicator is ``value``, all else equal.
+
+    Rebuilds the assessment's own index on its validated inputs with one cell changed (the
+    index steps only: no valuation, no Monte Carlo), which is what makes a bisection affordable.
+    """
+    index = a.coin._sibling()
+    idata = a.coin.idata.copy()
+    idata.loc[idata["uCode"] == city, code] = value
+    index.idata = idata
+    index._build(index_spec(a))
+    scores = index.results.set_index("uCode")[a.framework.index_code]
     members = [c for c in dict.fromkeys([city, *group]) if c in scores.index]
-    if city not in members:
+    if city not in members or pd.isna(scores[city]):
         return np.inf
     mine = scores[members]
     return float((mine > mine[city] + 1e-9).sum() + 1)
 
 
+def index_spec(a: Assessment) -> list[tuple[str, dict]]:
+    return [(name, params) for name, params in a.coin.spec]
+
+
 def lift_to(a: Assessment, city: str, k: int = 1, peers: list[str] | None = None,
-            tolerance: float = 0.005) -> pd.DataFrame:
+            tolerance: float = 0.01) -> pd.DataFrame:
     """For each indicator in the index: the smallest value lifting ``city`` to rank ``k`` among
     itself and its peers, all else equal; checked by building the index with that value.
 
@@ -121,8 +134,11 @@ def lift_to(a: Assessment, city: str, k: int = 1, peers: list[str] | None = None
     peers = peers if peers is not None else a.peers_of(city)
     if city not in a.matrix.index:
         raise TalentbenchError(f"{city} has no confirmed data: nothing to lift")
-    base = a.matrix.copy()
-    current_rank = _group_rank(base, a, city, peers)
+    base = a.matrix
+    if city not in set(a.coin.idata["uCode"]):
+        raise TalentbenchError(f"{city} is not ranked (too little confirmed data): nothing to lift")
+    first = a.indicator_codes[0]
+    current_rank = _group_rank(a, city, first, a.coin.idata.set_index("uCode").at[city, first], peers)
     names = a.framework.indicator_names()
     by_code = {i.code: i for i in a.framework.indicators}
     rows = []
@@ -133,17 +149,20 @@ def lift_to(a: Assessment, city: str, k: int = 1, peers: list[str] | None = None
         now = base.at[city, code]
         lo = now if pd.notna(now) else float(column.min())
         hi = _upper_bound(by_code[code], column, lo)
-        trial = base.copy()
-
-        def rank_at(value: float, trial: pd.DataFrame = trial, code: str = code) -> float:
-            trial.loc[city, code] = value
-            return _group_rank(trial, a, city, peers)
+        def rank_at(value: float, code: str = code) -> float:
+            return _group_rank(a, city, code, value, peers)
 
         row = {"indicator": code, "name": names.get(code, code), "current": now, "rank_now": current_rank,
                "k": k, "needed": np.nan, "change": np.nan, "rank_after": np.nan, "reaches": False}
         if current_rank <= k and pd.notna(now):
             row.update(needed=now, change=0.0, rank_after=current_rank, reaches=True)
         elif rank_at(hi) <= k:
+            # bracket first: most lifts lie within a few times the largest known value
+            for step in (1.0, 2.0, 5.0, 20.0):
+                candidate = max(float(column.max()), abs(lo), 1.0) * step
+                if lo < candidate < hi and rank_at(candidate) <= k:
+                    hi = candidate
+                    break
             if pd.notna(now) and rank_at(lo) <= k:
                 hi = lo
             while hi - lo > tolerance * max(abs(hi), 1.0):

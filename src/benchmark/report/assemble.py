@@ -253,7 +253,6 @@ def ranking_section(a, figures: dict, focus: str | None) -> Section:
 
 def peers_section(a, figures: dict) -> Section:
     from benchmark.assessment import CONTEXT_NAMES
-    from benchmark.clusters import assignment_stability, describe_archetypes, ward_labels
 
     blocks: list = []
     variables = "、".join(CONTEXT_NAMES.get(c, c) for c in a.inputs.context_columns)
@@ -262,14 +261,11 @@ def peers_section(a, figures: dict) -> Section:
                            f"每个城市取参与排名的城市中最近的 {a.inputs.n_peers} 个（k = {a.inputs.n_peers}），使同类城市之间的名次可比。"))
         blocks.append(TableBlock(a.peers.rename(columns={"city": "城市", "peers": "同类城市（最相近在前）",
                                                          "distances": "距离"})))
-    profile, labels, k = a.cluster_profile, a.clusterer.labels_, a.clusterer.k_
-    ward = ward_labels(profile, k)
-    stability = assignment_stability(profile, labels, k)
-    pillars = _pillar_scores(a).reindex(profile.index)
-    pillars = pillars.fillna(pillars.median())
+    arch = a.archetypes
+    labels, ward, stability, k = arch.kmeans, arch.ward, arch.stability, arch.k
     names = a.framework.node_names()
-    archetypes = describe_archetypes(pillars, labels, names)
-    shown = archetypes.rename(columns={"group": "组", "cities": "城市", "n": "城市数", "description": "特点", **names})
+    shown = arch.description.rename(columns={"group": "组", "cities": "城市", "n": "城市数", "description": "特点",
+                                             **names})
     agree = float((ward == labels).mean())
     blocks.append(Text(f"政策类型（archetypes）：以各城市指标的标准化得分做 k-means 聚类（k = {k}，按轮廓系数选定；"
                        f"缺口暂以中位数填补，仅用于分组）；用 Ward 层次聚类复核，{agree:.0%} 的城市归组一致。"
@@ -278,7 +274,7 @@ def peers_section(a, figures: dict) -> Section:
     stable = pd.DataFrame({"城市": stability.index, "k-means 组": labels.reindex(stability.index).to_numpy(),
                            "Ward 组": ward.reindex(stability.index).to_numpy(),
                            "归组稳定性": [f"{v:.0%}" if pd.notna(v) else "—" for v in stability]})
-    blocks.append(TableBlock(stable, caption="归组稳定性：对城市做 200 次自助重抽样并重新聚类，该城市与原同组城市仍同组"
+    blocks.append(TableBlock(stable, caption="归组稳定性：对城市做 100 次自助重抽样并重新聚类，该城市与原同组城市仍同组"
                                              "（及原异组城市仍异组）的比例；低于 70% 的归组不宜过度解读。"))
     if "clusters" in figures:
         blocks.append(Figure(figures["clusters"][1], figures["clusters"][0], max_height=120 * mm))
