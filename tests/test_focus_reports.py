@@ -58,7 +58,7 @@ def test_no_report_says_no_data_for_a_benefit_the_city_has_confirmed(assessed):
                     who = city if column == "本市" else column
                     assert benefit not in confirmed_benefits(a, who), (city, who, benefit)
                     checked += 1
-        pdf = render_report(a, city, workdir, font=font, figures=figures, coverage=coverage)
+        pdf = render_report(a, city, workdir, font=font, figures=figures, coverage=coverage, what_if=False)
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
         assert f"{city}与同类城市逐项比较" in text
         assert all(peer in text for peer in view.peers)

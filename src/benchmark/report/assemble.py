@@ -404,9 +404,11 @@ def report_content(a, view, figures: dict, coverage: pd.DataFrame, lift: pd.Data
 
 
 def render_report(a, focus: str | None, workdir: Path, path: Path | None = None, font=None,
-                  figures: dict | None = None, coverage: pd.DataFrame | None = None) -> Path:
+                  figures: dict | None = None, coverage: pd.DataFrame | None = None,
+                  what_if: bool = True) -> Path:
     """Render one report (for ``focus``, or the overview): figures under ``workdir/figures``,
-    the PDF at ``path`` (default ``workdir/reports/talent_policy_report[_CITY].pdf``)."""
+    the PDF at ``path`` (default ``workdir/reports/talent_policy_report[_CITY].pdf``).
+    ``what_if=False`` leaves out the reverse question (the slowest part) for quick drafts."""
     from benchmark import dataset
     from benchmark.compare import focus_view
     from benchmark.fonts import find_cjk_font
@@ -418,7 +420,7 @@ def render_report(a, focus: str | None, workdir: Path, path: Path | None = None,
     if view is not None:
         figures.update(draw_figures_focus(a, workdir / "figures", font, view.city))
     coverage = coverage if coverage is not None else dataset.coverage(a.provisions, a.features)
-    lift = focus_lift(a, view) if view is not None else None
+    lift = focus_lift(a, view) if view is not None and what_if else None
     name = f"talent_policy_report_{view.city}.pdf" if view else "talent_policy_report.pdf"
     path = path or workdir / "reports" / name
     return write_report(report_content(a, view, figures, coverage, lift), path, font)
