@@ -109,12 +109,15 @@ def test_docx_paragraphs_and_tables_in_document_order():
     doc = parse("fuzhou_with_tables.docx", None, "https://www.fuzhou.gov.cn/a.docx")
     assert (doc.status, doc.source_type, doc.parser) == ("ok", "docx", "python-docx")
     lines = doc.text.split("\n")
-    header = lines.index("序号\t事项\t办理部门")
+    header = lines.index("| 序号 | 事项 | 办理部门 |")
     assert lines[header - 1] == "现将办理部门列表如下。（测试用文字，非官方原文。）"
-    assert lines[header + 1] == "1\t人才住房保障资格认定\t福州市住房保障和房产管理局"
-    # a merged cell appears once; the table nested in it is flattened into its text
-    assert lines[header + 2] == "2\t人才认定 受理 福州市人力资源和社会保障局"
-    assert lines[header + 3] == "表后段落：请各单位按职责分工落实。"
+    assert lines[header + 1] == "|---|---|---|"
+    assert lines[header + 2] == "| 1 | 人才住房保障资格认定 | 福州市住房保障和房产管理局 |"
+    # a merged cell fills both positions it covers; the table nested in it follows as its own
+    assert lines[header + 3] == "| 2 | 人才认定 | 人才认定 |"
+    assert lines[header + 4 : header + 6] == ["| 受理 | 福州市人力资源和社会保障局 |", "|---|---|"]
+    assert lines[header + 6] == "表后段落：请各单位按职责分工落实。"
+    assert [len(t.rows) for t in doc.tables] == [3, 1]
     assert doc.doc_number == "榕政办规〔2024〕29号"
     assert doc.title.endswith("部分条款的通知") and doc.issuing_body == "福州市人民政府办公厅"
 

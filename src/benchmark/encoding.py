@@ -157,3 +157,38 @@ def decode_bytes(body: bytes, content_type: str | None = None) -> Decoded:
     }
     best = min(candidates, key=lambda codec: candidates[codec].count("\ufffd"))
     return Decoded(candidates[best], best, "replaced")
+
+
+# --- characters ---------------------------------------------------------------------------
+
+#: Every Han character GB18030 can encode, for a regex character class: the URO (U+4E00…),
+#: Extension A (U+3400…), the compatibility ideographs and Extensions B–H in the
+#: supplementary planes (U+20000…U+323AF). ``[\u4e00-\u9fff]`` alone drops a 发文字号 whose
+#: issuer abbreviation is a rare character (䶮, 㐀, 𠀋).
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+HAN_RE = re.compile(f"[{HAN}]")
+
+
+def _width_table() -> dict[int, str]:
+    import unicodedata
+
+    table: dict[int, str] = {}
+    # full-width forms (ＡＢ１２［］（）：) and small/vertical forms (﹝﹞﹙﹚), one character each
+    for cp in (*range(0xFE10, 0xFE20), *range(0xFE30, 0xFE70), *range(0xFF01, 0xFF5F)):
+        folded = unicodedata.normalize("NFKC", chr(cp))
+        if len(folded) == 1 and folded != chr(cp):
+            table[cp] = folded
+    table[0x3000] = " "
+    return table
+
+
+_WIDTH_TABLE = _width_table()
+
+
+def fold_width(text: str) -> str:
+    """Full-width and small-form punctuation, digits and letters to their plain forms.
+
+    Unlike NFKC it leaves every Han character as it is (NFKC maps compatibility ideographs
+    such as U+FA11 to other code points) and never changes the length of the text.
+    """
+    return text.translate(_WIDTH_TABLE)

@@ -33,7 +33,9 @@ def extract_command(paths: tuple[Path, ...], fmt: str) -> None:
     """Extract provision records (tier, benefit, amount, period, span) from .md/.txt/.html files.
 
     Every field of shared/spec/provisions.md is written; `doc` is the file name and
-    `evidence` equals text[start:end] of the file as read (UTF-8). The stated conditions and
+    `evidence` equals text[start:end] of the file as read (UTF-8); a figure read from a table
+    quotes exactly its cell and gives the `row_header` and `column_header` it was read with
+    (empty otherwise). The stated conditions and
     relations read around each amount follow (`conditions`, `relations`, `context_evidence`;
     codes of resources/dataset/conditions.yaml), for review.
     """

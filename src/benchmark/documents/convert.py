@@ -26,6 +26,7 @@ from benchmark.documents.metadata import Labels, extract_metadata
 from benchmark.documents.model import Document, Extracted, ParseFailure, SourceType, body_id
 from benchmark.documents.office import parse_docx, parse_legacy_office, parse_xlsx
 from benchmark.documents.pdf import parse_pdf
+from benchmark.documents.tables import tables_to_tabs
 from benchmark.encoding import decode_bytes
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
@@ -210,7 +211,7 @@ def parse_bytes(
         if not text:
             raise ParseFailure(f"{extracted.source_type}-no-text")
         meta = extract_metadata(
-            text,
+            tables_to_tabs(text),  # labels read "发文字号：\t…" in a table row
             page_text=extracted.page_text,
             hints=extracted.fields,
             title_hint=extracted.title_hint or _link_title(link_text),

@@ -23,6 +23,7 @@ import lxml.html
 import trafilatura
 
 from benchmark.documents.model import Extracted, ParseFailure
+from benchmark.documents.tables import Table, build_grid, header_row_count
 from benchmark.encoding import decode_bytes
 from benchmark.errors import TalentbenchError
 from benchmark.paths import read_yaml, resource
@@ -131,9 +132,49 @@ def _tag(element: etree._Element) -> str:
     return tag.lower() if isinstance(tag, str) else ""
 
 
-def render_text(root: etree._Element) -> str:
+def _cell_text(element: etree._Element) -> str:
+    return " ".join(" ".join(element.itertext()).split()) if element.tag is not etree.Comment else ""
+
+
+def _span(element: etree._Element, name: str) -> int:
+    try:
+        return int((element.get(name) or "1").strip() or 1)
+    except ValueError:
+        return 1
+
+
+def html_table(element: etree._Element) -> Table | None:
+    """A data table (no table nested in it) as a :class:`Table`; ``None`` for a layout table.
+
+    ``rowspan``/``colspan`` fill every grid position they cover; rows in ``<thead>`` or made
+    of ``<th>`` cells only are header rows; ``<caption>`` is the caption.
+    """
+    if element.find(".//table") is not None:
+        return None
+    rows, marked, in_header = [], 0, True
+    for tr in element.iter("tr"):
+        cells = [c for c in tr if _tag(c) in _CELL]
+        if not cells:
+            continue
+        header = _tag(tr.getparent()) == "thead" or all(_tag(c) == "th" for c in cells)
+        if in_header and header:
+            marked += 1
+        else:
+            in_header = False
+        rows.append([(_cell_text(c), _span(c, "rowspan"), _span(c, "colspan")) for c in cells])
+    grid = build_grid(rows)
+    if not grid:
+        return None
+    caption_el = element.find("caption")
+    caption = _cell_text(caption_el) if caption_el is not None else ""
+    return Table(grid, n_header_rows=header_row_count(grid, min(marked, len(grid) - 1)), caption=caption)
+
+
+def render_text(root: etree._Element, *, tables: bool = False) -> str:
     """Visible text of an element: blocks on their own lines, table cells split by tabs.
 
+    With ``tables``, a data table is written as a Markdown pipe table (merged cells filled
+    in, caption above; see :mod:`benchmark.documents.tables`) so its structure survives.
     Iterative (no recursion), so a deeply nested page cannot exhaust the stack.
     """
     out: list[str] = []
@@ -143,6 +184,10 @@ def render_text(root: etree._Element) -> str:
         if event == "start":
             if tag in _SKIP or not tag:
                 walker.skip_subtree()
+                continue
+            if tables and tag == "table" and (table := html_table(element)) is not None:
+                out.append("\n" + "\n".join(line.replace("\t", " ") for line in table.to_markdown()) + "\n")
+                walker.skip_subtree()  # the end event still comes: it writes the tail
                 continue
             if tag in _BLOCK or tag == "br":
                 out.append("\n")
@@ -157,6 +202,9 @@ def render_text(root: etree._Element) -> str:
                 out.append(_SPACES.sub(" ", element.tail))
     lines = []
     for line in "".join(out).split("\n"):
+        if tables and line.startswith("|"):
+            lines.append(line)
+            continue
         cells = [cell.strip() for cell in line.split("\t")]
         line = "\t".join(cell for cell in cells if cell)
         if line:
@@ -197,7 +245,7 @@ def _first_text(root: etree._Element, xpath: etree.XPath) -> str:
     if not isinstance(hits, list):
         return str(hits).strip() if isinstance(hits, str) else ""
     for hit in hits:
-        text = render_text(hit) if isinstance(hit, etree._Element) else str(hit).strip()
+        text = render_text(hit, tables=True) if isinstance(hit, etree._Element) else str(hit).strip()
         if text:
             return text
     return ""
@@ -246,7 +294,8 @@ def parse_html(
         text = _trafilatura_text(root, url)
         parser = "trafilatura" if text.strip() else ""
     if not parser:
-        text, parser = page_text, "html-body"
+        text = render_text(body_el, tables=True) if body_el is not None else page_text
+        parser = "html-body"
     if not text.strip():
         raise ParseFailure("html-no-text", "the page has no visible text")
     if h1 and "title" not in hints and (len(h1) >= 6 and (not page_title or h1[:6] in page_title)):

@@ -17,13 +17,13 @@ Everything here is a pure function of strings; nothing raises on odd input.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
 from benchmark.documents.model import Metadata
+from benchmark.encoding import HAN, HAN_RE, fold_width
 from benchmark.errors import TalentbenchError
 from benchmark.paths import read_yaml, resource
 
@@ -45,10 +45,10 @@ _TAIL_CHARS = 20_000
 _OPEN = "〔［[【(（﹝｛{"
 _CLOSE = "〕］]】)）﹞｝}"
 _DOC_NUMBER = re.compile(
-    rf"(?P<prefix>[\u4e00-\u9fff]{{1,15}})\s*[{re.escape(_OPEN)}]\s*(?P<year>(?:19|20)\d{{2}})\s*"
+    rf"(?P<prefix>[{HAN}]{{1,15}})\s*[{re.escape(_OPEN)}]\s*(?P<year>(?:19|20)\d{{2}})\s*"
     rf"[{re.escape(_CLOSE)}]\s*第?\s*(?P<num>\d{{1,5}})\s*号"
 )
-_ORDER_NUMBER = re.compile(r"(?P<prefix>[\u4e00-\u9fff]{2,20}令)\s*第\s*(?P<num>\d{1,5})\s*号")
+_ORDER_NUMBER = re.compile(rf"(?P<prefix>[{HAN}]{{2,20}}令)\s*第\s*(?P<num>\d{{1,5}})\s*号")
 _INDEX_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./\-]{3,60}")
 
 _CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "两": 2, "三": 3,
@@ -83,7 +83,7 @@ _SKIP_LINE = re.compile(
     r"签发人.*|公开方式.*|抄送.*|密级.*|紧急程度.*|特急|加急|平急)$"
 )
 # Whatever looks like "标签：" after a space ends the value before it, known label or not.
-_ANY_LABEL_LIKE = re.compile(r"(?<=[ \t\u3000\xa0])[\u4e00-\u9fff]{2,6}[:：]")
+_ANY_LABEL_LIKE = re.compile(rf"(?<=[ \t\u3000\xa0])[{HAN}]{{2,6}}[:：]")
 _SENTENCE_END = "。；;！!？?：:，,"
 _TITLE_SEPARATOR = re.compile(r"\s*(?:[_|｜]|\s[-—–]\s|[-—–](?=[^-—–]{2,30}$))\s*")
 
@@ -179,7 +179,8 @@ def _iso(value: date | None) -> str | None:
 
 def _nfkc(text: str) -> str:
     # Full-width digits and brackets (３号, ［2019］) become ASCII; 〔〕 are left as they are.
-    return unicodedata.normalize("NFKC", text)
+    # Not NFKC itself: it would rewrite compatibility ideographs of a name (U+F900…).
+    return fold_width(text)
 
 
 def normalize_doc_number(text: str | None) -> str | None:
@@ -289,7 +290,7 @@ def _lines(text: str) -> list[str]:
 
 
 def _is_org(line: str, suffixes: Iterable[str]) -> bool:
-    return 2 <= len(line) <= 40 and re.search(r"[\u4e00-\u9fff]", line) is not None and any(
+    return 2 <= len(line) <= 40 and HAN_RE.search(line) is not None and any(
         line.endswith(s) for s in suffixes
     ) and not any(p in line for p in _SENTENCE_END)
 
@@ -453,7 +454,7 @@ def _clean_body(value: str | None) -> str | None:
         return None
     value = value.strip(" \u3000\xa0:：|,，。")
     value = re.split(r"\s{2,}|\t", value)[0]
-    if not value or len(value) > 60 or not re.search(r"[\u4e00-\u9fffA-Za-z]", value):
+    if not value or len(value) > 60 or not re.search(rf"[{HAN}A-Za-z]", value):
         return None
     return value
 

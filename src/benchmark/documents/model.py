@@ -91,6 +91,13 @@ class Document(Metadata):
     parser: str = ""
     encoding: str | None = None
 
+    @property
+    def tables(self) -> list[Any]:
+        """The tables of the text (:class:`~benchmark.documents.tables.Table`), cells with offsets."""
+        from benchmark.documents.tables import find_tables
+
+        return find_tables(self.text)
+
     def to_record(self, *, with_text: bool = False) -> dict[str, Any]:
         """A flat dict for a table row; the text is left out unless asked for."""
         record = asdict(self)

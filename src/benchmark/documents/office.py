@@ -21,6 +21,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from benchmark.documents.model import Extracted, ParseFailure
+from benchmark.documents.tables import Cell, header_row_count
+from benchmark.documents.tables import Table as DocTable
+from benchmark.encoding import HAN_RE
 
 MAX_ENTRIES = 5_000
 MAX_UNCOMPRESSED = 200 * 1024 * 1024
@@ -80,10 +83,10 @@ def _refuse_dtd(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> None:
 
 
 def _docx_blocks(document: object) -> Iterator[str]:
-    """Paragraphs and tables of a DOCX body in document order; a table row is one line.
+    """Paragraphs and tables of a DOCX body in document order.
 
-    Cells of a row are joined by tabs; a merged cell (which python-docx repeats) appears once;
-    a table nested in a cell is flattened into that cell's text.
+    A table becomes a Markdown pipe table (:func:`docx_table`): merged cells fill every
+    position they cover; a table nested in a cell follows its outer table as a table of its own.
     """
     from docx.table import Table
 
@@ -94,19 +97,58 @@ def _docx_blocks(document: object) -> Iterator[str]:
             yield block.text
 
 
-def _table_lines(table: object) -> Iterator[str]:
-    for row in table.rows:  # type: ignore[attr-defined]
-        seen: set[int] = set()
-        cells = []
-        for cell in row.cells:
-            if id(cell._tc) in seen:
+def docx_table(table: object) -> tuple[DocTable, list[object]]:
+    """A python-docx table as a :class:`~benchmark.documents.tables.Table`, and its nested tables.
+
+    python-docx repeats a merged cell (``gridSpan`` across, ``vMerge`` down) at every position
+    it covers; a repeat of the cell to the left or above is marked ``merged``, and the spans
+    of the first position are counted from the repeats.
+    """
+    grid: list[list[Cell]] = []
+    elements: list[list[object]] = []  # the <w:tc> of each position (identity, not id(): proxies)
+    nested: list[object] = []
+    seen_nested: set[int] = set()
+    for r, row in enumerate(table.rows):  # type: ignore[attr-defined]
+        line: list[Cell] = []
+        tcs: list[object] = []
+        for c, cell in enumerate(row.cells):
+            tc = cell._tc
+            tcs.append(tc)
+            if c and tcs[c - 1] is tc:
+                line.append(Cell(line[c - 1].text, r, c, merged=True))
                 continue
-            seen.add(id(cell._tc))
-            parts = [" ".join(p.text.split()) for p in cell.paragraphs]
+            if r and c < len(elements[r - 1]) and elements[r - 1][c] is tc:
+                line.append(Cell(grid[r - 1][c].text, r, c, merged=True))
+                continue
+            text = " ".join(" ".join(p.text.split()) for p in cell.paragraphs if p.text.strip())
             for inner in cell.tables:
-                parts.extend(" ".join(line.split()) for line in _table_lines(inner))
-            cells.append(" ".join(part for part in parts if part))
-        yield "\t".join(cells)
+                if id(inner._tbl) not in seen_nested:
+                    seen_nested.add(id(inner._tbl))
+                    nested.append(inner)
+            line.append(Cell(text, r, c))
+        grid.append(line)
+        elements.append(tcs)
+    origins: list[tuple[object, Cell]] = []
+    for row, tcs in zip(grid, elements, strict=True):
+        for cell, tc in zip(row, tcs, strict=True):
+            first = next((f for t, f in origins if t is tc), None)
+            if first is None:
+                origins.append((tc, cell))
+            else:
+                first.rowspan = max(first.rowspan, cell.row - first.row + 1)
+                first.colspan = max(first.colspan, cell.col - first.col + 1)
+    width = max((len(row) for row in grid), default=0)
+    for r, row in enumerate(grid):
+        row.extend(Cell("", r, c) for c in range(len(row), width))
+    return DocTable(grid, n_header_rows=header_row_count(grid)), nested
+
+
+def _table_lines(table: object) -> Iterator[str]:
+    converted, nested = docx_table(table)
+    if converted.rows:
+        yield from converted.to_markdown()
+    for inner in nested:
+        yield from _table_lines(inner)
 
 
 def parse_docx(body: bytes) -> Extracted:
@@ -125,7 +167,7 @@ def parse_docx(body: bytes) -> Extracted:
         hints = {}
         if props.title:
             hints["title"] = props.title[:300]
-        if props.author and any("\u4e00" <= ch <= "\u9fff" for ch in props.author):
+        if props.author and HAN_RE.search(props.author):
             hints["issuing_body"] = props.author[:100]
     except ParseFailure:
         raise

@@ -12,6 +12,7 @@ can, and ``pdftotext`` reconstructs the cross-reference table on its own when pd
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import subprocess
@@ -20,6 +21,8 @@ import time
 import pypdfium2 as pdfium
 
 from benchmark.documents.model import Extracted, ParseFailure
+from benchmark.documents.tables import Table as DocTable
+from benchmark.documents.tables import build_grid, header_row_count
 
 MAX_PAGES = 500
 GARBAGE_THRESHOLD = 0.05
@@ -145,6 +148,73 @@ def _read(body: bytes, deadline: float | None) -> tuple[list[tuple[str, str]], d
     return candidates, info, attempts
 
 
+MAX_TABLE_PAGES = 60  # pages searched for ruled tables (pdfplumber is slow on long files)
+
+
+def _inside(obj: dict, box: tuple[float, float, float, float]) -> bool:
+    x = (obj["x0"] + obj["x1"]) / 2
+    y = (obj["top"] + obj["bottom"]) / 2
+    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
+
+
+def _plumber_table(page: object, found: object) -> DocTable | None:
+    """A ruled table found by pdfplumber as a grid: each cell's spans from its bounding box."""
+    boxes = [cell for cell in found.cells if cell]  # type: ignore[attr-defined]
+    if not boxes:
+        return None
+    xs = sorted({round(v, 1) for b in boxes for v in (b[0], b[2])})
+    ys = sorted({round(v, 1) for b in boxes for v in (b[1], b[3])})
+    placed: dict[int, list[tuple[str, int, int, int]]] = {}
+    for box in boxes:
+        x0, top, x1, bottom = (round(v, 1) for v in box)
+        col, row = xs.index(x0), ys.index(top)
+        colspan, rowspan = max(1, xs.index(x1) - col), max(1, ys.index(bottom) - row)
+        text = page.crop(box).extract_text() or ""  # type: ignore[attr-defined]
+        placed.setdefault(row, []).append((col, text, rowspan, colspan))
+    grid = build_grid_at(placed)
+    if len(grid) < 2 or max(len(r) for r in grid) < 2:
+        return None
+    return DocTable(grid, n_header_rows=header_row_count(grid))
+
+
+def _plumber_text(body: bytes) -> str | None:
+    """Page text with ruled tables as Markdown pipe tables, or ``None`` when no page has one.
+
+    Lines outside the tables keep their reading order (by their top edge); a table takes the
+    place of the lines it covers.
+    """
+    import pdfplumber
+
+    pages, any_table = [], False
+    with pdfplumber.open(io.BytesIO(body)) as pdf:
+        if len(pdf.pages) > MAX_TABLE_PAGES:
+            return None
+        for page in pdf.pages:
+            found = page.find_tables()
+            tables = [(t.bbox, _plumber_table(page, t)) for t in found]
+            tables = [(box, table) for box, table in tables if table is not None]
+            if not tables:
+                pages.append(page.extract_text() or "")
+                continue
+            any_table = True
+            boxes = [box for box, _ in tables]
+            rest = page.filter(lambda obj, boxes=boxes: not ("x0" in obj and any(_inside(obj, b) for b in boxes)))
+            items = [(line["top"], line["text"]) for line in rest.extract_text_lines()]
+            items += [(box[1], "\n".join(table.to_markdown())) for box, table in tables]
+            pages.append("\n".join(text for _, text in sorted(items, key=lambda item: item[0])))
+    return _clean("\n\n".join(pages)) if any_table else None
+
+
+def build_grid_at(placed: dict[int, list[tuple[str, int, int, int]]]) -> list:
+    """``build_grid`` for cells placed by (row, column) rather than listed in reading order."""
+    rows = []
+    for row in range(max(placed) + 1 if placed else 0):
+        rows.append([(text, rowspan, colspan) for _, text, rowspan, colspan in sorted(placed.get(row, []))])
+    # build_grid fills positions left to right, skipping those a rowspan covers: cells placed
+    # by coordinates skip nothing else, so gaps (no cell at all) become empty cells
+    return build_grid(rows)
+
+
 def _readable(candidates: list[tuple[str, str]]) -> tuple[str, str] | None:
     good = [(n, t) for n, t in candidates if t.strip() and garbage_ratio(t) <= GARBAGE_THRESHOLD]
     return max(good, key=lambda item: len(item[1])) if good else None
@@ -170,6 +240,13 @@ def parse_pdf(body: bytes, *, time_budget: float | None = None) -> Extracted:
                 info = fixed_info or info
                 best = (best[0] + "+trailer-rebuilt", best[1])
                 note = "recovered: truncated PDF, trailer rebuilt; text may be incomplete"
+    if best is not None and not note:
+        try:
+            tabled = _plumber_text(body)
+        except Exception:  # pdfminer raises many types on odd files: keep the plain text
+            tabled = None
+        if tabled and garbage_ratio(tabled) <= GARBAGE_THRESHOLD:
+            best = (best[0] + "+pdfplumber-tables", tabled)
     if best is not None:
         title = info.get("title", "").strip()
         hints = {"title": title} if title and not _UNTITLED.match(title) else {}

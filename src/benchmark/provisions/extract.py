@@ -24,10 +24,13 @@ from benchmark.provisions.lexicon import Lexicon, default_lexicon
 from benchmark.provisions.normalise import NormalisedText, normalise
 from benchmark.provisions.reader import BENEFIT_GENERIC, DocumentReader, Found
 from benchmark.provisions.structure import parse_lines
+from benchmark.provisions.tables import TableReader
 
 PROVISION_COLUMNS = [
     "doc", "tier", "benefit", "amount_cny", "amount_max_cny", "period", "duration_months",
     "is_cap", "start", "end", "evidence",
+    # for a figure read from a table: the row and column headers it was read with
+    "row_header", "column_header",
     # the amount's context (resources/dataset/conditions.yaml), proposed for review
     "conditions", "relations", "context_evidence",
 ]
@@ -58,14 +61,16 @@ class ProvisionExtractor:
         norm = normalise(text)
         t = norm.text
         amounts = find_amounts(t)
-        if not amounts:
+        if not amounts and "|" not in t:  # a table may state bare figures under a unit header
             return []
         lines = parse_lines(t)
         line_starts = [line.start for line in lines]
         tiers = Cues(find_tier_cues(t, lex))
         benefits = Cues(find_benefit_cues(t, lex))
 
+        table_found, cell_spans = TableReader(t, lex, tiers, benefits).read()
         found: list[Found] = []
+        cell_starts = sorted(cell_spans)
         by_line: dict[int, list[Amount]] = {}
         for amount in amounts:
             index = bisect.bisect_right(line_starts, amount.start) - 1
@@ -77,7 +82,14 @@ class ProvisionExtractor:
                 continue
             if self.skip_references and (line.in_references or _URL_RE.search(t, line.start, line.end)):
                 continue
+            if cell_starts and line.kind == "table":
+                line_amounts = [a for a in line_amounts if not _in_spans(cell_starts, a.start)]
+                if not line_amounts:
+                    continue
             found.extend(ctx.read_line(line, line_amounts))
+        # in document order, so a figure stated in prose and restated in a table is quoted
+        # (and read for its conditions) where the text states it first
+        found = sorted(found + table_found, key=lambda f: f.amount.start)
         _fill_schedule_durations(found)
         context = None
         if self.read_context:
@@ -130,6 +142,11 @@ def _resolve_restatements(found: list[Found], generic_tiers: frozenset[str] = fr
     return out
 
 
+def _in_spans(spans: list[tuple[int, int]], pos: int) -> bool:
+    index = bisect.bisect_right(spans, (pos, float("inf"))) - 1
+    return index >= 0 and spans[index][0] <= pos < spans[index][1]
+
+
 def _fill_schedule_durations(found: list[Found]) -> None:
     """A year-by-year schedule: each distinct amount is paid for as many years as it is listed."""
     groups: dict[tuple, list[Found]] = {}
@@ -160,6 +177,12 @@ def _evidence_span(t: str, clause: tuple[int, int]) -> tuple[int, int]:
     return start, end
 
 
+def _quote(norm: NormalisedText, spans: tuple[tuple[int, int], ...]) -> str:
+    """The header cells a table figure was read with, as written, a merged one once."""
+    parts = [norm.original.__getitem__(slice(*norm.span(*span))) for span in spans]
+    return " ".join(dict.fromkeys(part for part in parts if part))
+
+
 def _records(found: list[Found], norm: NormalisedText, doc: str, context=None) -> list[dict]:
     records: list[dict] = []
     seen: dict[tuple, dict] = {}
@@ -184,6 +207,8 @@ def _records(found: list[Found], norm: NormalisedText, doc: str, context=None) -
                 "start": start,
                 "end": end,
                 "evidence": norm.original[start:end],
+                "row_header": _quote(norm, getattr(f, "row_header", ())),
+                "column_header": _quote(norm, getattr(f, "column_header", ())),
                 "conditions": conditions,
                 "relations": relations,
                 "context_evidence": context_evidence,
