@@ -23,9 +23,9 @@ def cli() -> None:
 
 def _register() -> None:
     # Imported here so each area owns its own command module.
-    from benchmark.cli import crawl, dataset, extract, index, parse, profiles, run
+    from benchmark.cli import crawl, dataset, extract, index, parse, profiles, refresh, run
 
-    for module in (run, profiles, extract, index, dataset, crawl, parse):
+    for module in (run, profiles, extract, index, dataset, crawl, parse, refresh):
         for command in module.commands:
             cli.add_command(command)
 
