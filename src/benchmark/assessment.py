@@ -81,7 +81,7 @@ class Inputs:
 def load_inputs(provisions_path: Path | None = None, framework_path: Path | None = None,
                 spec_path: Path | None = None, uncertainty_path: Path | None = None,
                 statuses: tuple[str, ...] = ("confirmed",), n_clusters: int | str = "auto",
-                n_peers: int = 3) -> Inputs:
+                n_peers: int = 3, features_path: Path | None = None) -> Inputs:
     """Read every input (default: the embedded dataset and the packaged method files)."""
     from benchmark import city_registry, dataset
     from benchmark.valuation import load_profiles
@@ -95,7 +95,8 @@ def load_inputs(provisions_path: Path | None = None, framework_path: Path | None
         framework=load_framework(framework_path),
         spec=load_method_yaml(spec_path, "index_spec.yaml", "method spec", "steps"),
         uncertain=load_method_yaml(uncertainty_path, "uncertainty.yaml", "uncertainty spec", "inputs"),
-        profile_spec=load_profiles(), provisions=provisions, features=dataset.load_features(),
+        profile_spec=load_profiles(), provisions=provisions,
+        features=dataset.load_features(Path(features_path) if features_path else None),
         cities=cities, stats=dataset.load_city_stats().set_index("city"), statuses=tuple(statuses),
         n_clusters=n_clusters, n_peers=n_peers)
 

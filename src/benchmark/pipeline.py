@@ -39,6 +39,9 @@ class RunConfig:
     # Which provisions count: the source's own marks. Old rules (旧口径) never describe the
     # current policy; unverified ones (待复核) only when the analyst asks for them.
     statuses: tuple[str, ...] = ("confirmed",)
+    features_path: Path | None = None  # curated non-monetary features CSV (default: embedded)
+    # lines for the report's "since the last evaluation" section (a refresh passes its diff)
+    since_last: list[str] | None = None
 
 
 @dataclass
@@ -53,7 +56,27 @@ class RunResult:
 
 def inputs_for(config: RunConfig) -> Inputs:
     return load_inputs(config.provisions_path, config.framework_path, config.spec_path,
-                       config.uncertainty_path, config.statuses, config.n_clusters, config.n_peers)
+                       config.uncertainty_path, config.statuses, config.n_clusters, config.n_peers,
+                       config.features_path)
+
+
+def since_last_evaluation(workdir: Path) -> list[str]:
+    """The summary of what changed in the sources between the last two published snapshots of
+    ``workdir`` (empty when there are fewer than two)."""
+    from benchmark import snapshots
+    from benchmark.history import diff_snapshots, summary_lines
+
+    db = snapshots.db_path(workdir)
+    if not db.exists():
+        return []
+    try:
+        listed = snapshots.catalogue(db)
+    except Exception:  # noqa: BLE001 - a database without snapshots (a plain run's tables)
+        return []
+    if len(listed) < 2:
+        return []
+    numbers = sorted(int(n) for n in listed["snapshot"])[-2:]
+    return summary_lines(diff_snapshots(db, numbers[0], numbers[1]))
 
 
 def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> RunResult:
@@ -75,8 +98,9 @@ def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> 
     outputs = write_tables(tables, config.workdir / "data" / "processed")
 
     progress("生成PDF报告")
+    since = config.since_last if config.since_last is not None else since_last_evaluation(config.workdir)
     outputs["report"] = render_report(a, a.focus, config.workdir, font=font, figures=figures,
-                                      coverage=tables["coverage"])
+                                      coverage=tables["coverage"], since_last=since)
     if every:
         for city in a.ranked:
             outputs[f"report_{city}"] = render_report(a, city, config.workdir, font=font, figures=figures,

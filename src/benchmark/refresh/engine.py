@@ -356,22 +356,6 @@ def stage_curate(inputs: Inputs, candidates, feature_candidates, extract_key: st
     return {**_read_frames(cache.path("curate", key), CURATED), "key": key}
 
 
-@contextmanager
-def _features_as(features):
-    """Let the pipeline read this version's features instead of the embedded table.
-
-    `benchmark.pipeline.run` reads features with `benchmark.dataset.load_features()`; there is
-    no parameter for them yet, so the refresh swaps that function while it runs."""
-    from benchmark import dataset
-
-    original = dataset.load_features
-    dataset.load_features = lambda *_a, **_k: features.copy()
-    try:
-        yield
-    finally:
-        dataset.load_features = original
-
-
 ASSESSED = ("profile_values", "matrix", "results", "scores")
 
 
@@ -379,9 +363,7 @@ def _assess_only(config, progress):
     """The assessment without figures or report (``--no-report``)."""
     from benchmark import pipeline
 
-    if hasattr(pipeline, "inputs_for"):
-        return pipeline.assess(inputs=pipeline.inputs_for(config), progress=progress)
-    return pipeline.assess(config, progress)  # the signature before issue 13
+    return pipeline.assess(inputs=pipeline.inputs_for(config), progress=progress)
 
 
 def check_method(inputs: Inputs) -> None:
@@ -418,6 +400,34 @@ def _valuation_only(provisions, features, inputs: Inputs, statuses) -> dict:
             "results": results, "scores": pd.DataFrame(columns=["city", "node", "score"])}
 
 
+def since_last(opts: RefreshOptions, curated: dict) -> list[str]:
+    """The report's "since the last evaluation" lines: this version's provisions and features
+    against the last published snapshot (profile values and ranks follow in `talentbench diff`)."""
+    import pandas as pd
+
+    from benchmark import snapshots
+    from benchmark.history import SnapshotDiff, diff_features, diff_provisions, summary_lines
+
+    db = snapshots.db_path(opts.home)
+    if not db.exists():
+        return []
+    listed = snapshots.catalogue(db)
+    if not len(listed):
+        return []
+    last = int(listed["snapshot"].iloc[-1])
+    old_p = snapshots.read_part(db, "snapshot_provisions", [last]).drop(columns="snapshot")
+    old_f = snapshots.read_part(db, "snapshot_features", [last]).drop(columns="snapshot")
+    new_p = curated["provisions"].reindex(columns=old_p.columns)
+    new_f = curated["features"].reindex(columns=old_f.columns)
+    diff = SnapshotDiff(
+        old={"snapshot": last, **listed.iloc[-1].to_dict()}, new={"snapshot": "本次", "label": "即将发布"},
+        provisions=diff_provisions(old_p, new_p.astype(old_p.dtypes.to_dict(), errors="ignore")),
+        features=diff_features(old_f, new_f.astype(old_f.dtypes.to_dict(), errors="ignore")),
+        values=pd.DataFrame(columns=["city", "profile", "scope", "old_value", "new_value"]),
+        ranks=pd.DataFrame(columns=["city", "old_rank", "new_rank", "move", "old_score", "new_score"]))
+    return summary_lines(diff)
+
+
 def stage_assess(inputs: Inputs, opts: RefreshOptions, curated: dict, cache: Cache,
                  outcome: RefreshOutcome, code: str) -> tuple[Path, dict]:
     """Valuation, matrix, index, uncertainty, clusters, figures and PDF (benchmark.pipeline.run).
@@ -443,9 +453,12 @@ def stage_assess(inputs: Inputs, opts: RefreshOptions, curated: dict, cache: Cac
     check_method(inputs)
     with cache.put("assess", key) as tmp:
         (tmp / "provisions.csv").write_bytes(prov_bytes)
+        (tmp / "features.csv").write_bytes(feat_bytes)
         config = RunConfig(workdir=tmp / "run", provisions_path=tmp / "provisions.csv",
+                           features_path=tmp / "features.csv",
                            framework_path=inputs.method["framework"], spec_path=inputs.method["index_spec"],
-                           uncertainty_path=inputs.method["uncertainty"], statuses=opts.statuses)
+                           uncertainty_path=inputs.method["uncertainty"], statuses=opts.statuses,
+                           since_last=since_last(opts, curated))
 
         def progress(stage: str) -> None:
             log.info("assess: %s", stage)
@@ -454,17 +467,16 @@ def stage_assess(inputs: Inputs, opts: RefreshOptions, curated: dict, cache: Cac
         features = curated["features"].copy()
         report, figures, note = None, {}, None
         try:
-            with _features_as(features):
-                if opts.report:
-                    result = run(config, progress)
-                    tables, index_code = result.tables, result.index_code
-                    report = result.outputs.get("report")
-                    figures = {n: p for n, p in result.outputs.items() if n.startswith("figure_")}
-                    results, pv, matrix = tables["results"], tables["profile_values"], tables["matrix"]
-                else:
-                    a = _assess_only(config, progress)
-                    index_code = a.framework.index_code
-                    results, pv, matrix = a.results, a.valuation.values, a.matrix.reset_index()
+            if opts.report:
+                result = run(config, progress)
+                tables, index_code = result.tables, result.index_code
+                report = result.outputs.get("report")
+                figures = {n: p for n, p in result.outputs.items() if n.startswith("figure_")}
+                results, pv, matrix = tables["results"], tables["profile_values"], tables["matrix"]
+            else:
+                a = _assess_only(config, progress)
+                index_code = a.framework.index_code
+                results, pv, matrix = a.results, a.valuation.values, a.matrix.reset_index()
         except TalentbenchError as exc:
             note = f"综合指数未计算：{' '.join(str(exc).split())}"
             log.warning("assess: no index for this version (%s); publishing provisions, profile values "

@@ -405,7 +405,7 @@ def report_content(a, view, figures: dict, coverage: pd.DataFrame, lift: pd.Data
 
 def render_report(a, focus: str | None, workdir: Path, path: Path | None = None, font=None,
                   figures: dict | None = None, coverage: pd.DataFrame | None = None,
-                  what_if: bool = True) -> Path:
+                  what_if: bool = True, since_last: list[str] | None = None) -> Path:
     """Render one report (for ``focus``, or the overview): figures under ``workdir/figures``,
     the PDF at ``path`` (default ``workdir/reports/talent_policy_report[_CITY].pdf``).
     ``what_if=False`` leaves out the reverse question (the slowest part) for quick drafts."""
@@ -423,7 +423,12 @@ def render_report(a, focus: str | None, workdir: Path, path: Path | None = None,
     lift = focus_lift(a, view) if view is not None and what_if else None
     name = f"talent_policy_report_{view.city}.pdf" if view else "talent_policy_report.pdf"
     path = path or workdir / "reports" / name
-    return write_report(report_content(a, view, figures, coverage, lift), path, font)
+    content = report_content(a, view, figures, coverage, lift)
+    if since_last:
+        # after the summary (or first): what changed in the sources since the last evaluation
+        at = 1 if view is not None else 0
+        content.sections.insert(at, Section("自上次评估以来（来源更新）", [Text(line) for line in since_last]))
+    return write_report(content, path, font)
 
 
 def focus_lift(a, view) -> pd.DataFrame | None:
