@@ -180,3 +180,26 @@ def test_high_level_profiles_read_the_ladder_crosswalk(monkeypatch):
     # a city whose texts define no category on a rung stays unknown there, `any` offers or not
     other = table({"city": "乙市", "tier": "any", "amount_cny": 5000.0})
     assert np.isnan(value_profiles(other, profiles=["national_leading"]).values["value_cny"]).all()
+
+
+def test_rule6_a_district_top_up_and_a_larger_standalone_district_offer():
+    rows = table({"amount_cny": 10000.0},
+                 {"scope": "district", "district": "南区", "amount_cny": 5000.0, "relations": "on_top_of_city"},
+                 {"scope": "district", "district": "南区", "amount_cny": 40000.0, "doc": "南区.md"})
+    assert value(rows, scope="district") == 40000  # the larger of 1万 + 0.5万 and 4万
+
+
+def test_city_offers_that_stack_do_not_pull_in_a_district_offer():
+    rows = table({"amount_cny": 100000.0, "relations": "stacks:living_allowance"},
+                 {"amount_cny": 50000.0, "relations": "stacks:living_allowance", "doc": "甲市-2.md"},
+                 {"scope": "district", "district": "南区", "amount_cny": 20000.0})
+    assert value(rows, scope="city") == 150000
+    assert value(rows, scope="district") == 150000  # the district's 2万 is an alternative, not more
+
+
+def test_a_missing_cap_mark_is_not_a_cap_and_no_error():
+    rows = table({"amount_cny": 10000.0, "is_cap": pd.NA}, {"amount_cny": 5000.0, "is_cap": np.nan,
+                                                            "benefit": "other_cash"})
+    result = value_profiles(rows).values
+    row = result[(result["profile"] == "bachelor") & (result["scope"] == "city")].iloc[0]
+    assert row["value_cny"] == 15000 and "cap" not in row["flags"]

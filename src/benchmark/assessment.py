@@ -255,8 +255,10 @@ class Assessment:
             return self.peers.set_index("city").at[city, "peers"].split(",")
         context = self.stats.reindex([*self.ranked, city])[list(self.inputs.context_columns)]
         if city in self.ranked or city not in self.stats.index or context.loc[city].isna().any():
-            labels = self.clusterer.labels_  # no census context: the same policy cluster
-            return [c for c in labels.index[labels == labels.get(city)] if c != city]
+            labels = self.clusterer.labels_  # no census context: the same policy cluster, if any
+            if city not in labels.index:
+                return []
+            return [c for c in labels.index[labels == labels[city]] if c != city]
         table = nearest_peers(context.dropna(), n_peers=self.inputs.n_peers).set_index("city")
         return table.at[city, "peers"].split(",")
 
@@ -273,6 +275,8 @@ class Assessment:
         scores = self.results.set_index("city")[self.framework.index_code].reindex(members)
         nominal = int((scores > scores[city]).sum() + 1)
         reps = reps[~np.isnan(reps)]
+        if pd.isna(scores[city]) or not len(reps):  # screened out: not ranked
+            return {"rank": np.nan, "q05": np.nan, "q95": np.nan, "n": int(scores.notna().sum())}
         return {"rank": nominal, "q05": float(np.percentile(reps, 5)), "q95": float(np.percentile(reps, 95)),
                 "n": int(scores.notna().sum())}
 

@@ -17,6 +17,7 @@ import pandas as pd
 from benchmark.valuation import Valuation
 
 NO_DATA = "无数据"
+STATED_NONE = "来源声明市级无普惠现金补贴"
 TOTAL = "total"
 _REASONS = {
     "district": "仅区级",
@@ -29,10 +30,6 @@ _REASONS = {
     "benefit": "非个人到岗补贴",
 }
 COMPARISON_COLUMNS = ["profile", "benefit", "city", "value_cny", "note", "source_urls"]
-
-
-def _fmt_yuan(value: float) -> str:
-    return f"{value / 10000:,.1f}万元" if value >= 10000 else f"{value:,.0f}元"
 
 
 # Which reason explains an uncounted benefit best: one that concerns this very person first.
@@ -61,7 +58,9 @@ def why_not_counted(items: pd.DataFrame, statuses: tuple[str, ...] = ("confirmed
     best = known.assign(_order=order).sort_values(["_order", "value_cny"], ascending=[True, False]).iloc[0]
     reason = _REASONS.get(best["rule"], "未计入")
     if best["rule"] == "district":
-        reason += f"（{best['place']} {_fmt_yuan(best['value_cny'])}）"
+        from benchmark.report.tables import yuan
+
+        reason += f"（{best['place']} {yuan(best['value_cny'])}）"
     elif best["rule"] in ("age", "condition"):
         unmet = [f.removeprefix("unmet:") for f in str(best["flags"]).split(";") if f.startswith("unmet:")]
         reason += f"（{'、'.join(_condition_label(c) for c in unmet)}）" if unmet else ""
@@ -87,19 +86,22 @@ def line_item_comparison(valuation: Valuation, cities: list[str], profiles: list
     for profile in profiles:
         for city in cities:
             mine = items[(items["city"] == city) & (items["profile"] == profile)]
+            # the source states the city pays no city-wide cash of this kind (valuation rule 7)
+            stated_none = "stated_none" in str(values["flags"].get((city, profile), ""))
             for benefit in benefits:
                 these = mine[mine["benefit"] == benefit]
                 counted = these[these["counted"]]
                 value = counted["value_cny"].sum() if len(counted) else np.nan
+                note = "" if len(counted) else why_not_counted(these, statuses)
+                if stated_none and note == NO_DATA:
+                    value, note = 0.0, ""
                 rows.append({"profile": profile, "benefit": benefit, "city": city, "value_cny": value,
-                             "note": "" if len(counted) else why_not_counted(these, statuses),
-                             "source_urls": " ".join(sorted(set(counted["source_url"].dropna())))})
+                             "note": note, "source_urls": " ".join(sorted(set(counted["source_url"].dropna())))})
             total = values["value_cny"].get((city, profile), np.nan)
-            flags = values["flags"].get((city, profile), "")
             rows.append({"profile": profile, "benefit": TOTAL, "city": city, "value_cny": total,
-                         "note": "" if pd.notna(total) else why_not_counted(mine, statuses),
-                         "source_urls": " ".join(sorted(set(mine.loc[mine["counted"], "source_url"].dropna())))
-                         + ("" if "stated_none" not in str(flags) else "来源声明市级无普惠现金补贴")})
+                         "note": STATED_NONE if stated_none else
+                         ("" if pd.notna(total) else why_not_counted(mine, statuses)),
+                         "source_urls": " ".join(sorted(set(mine.loc[mine["counted"], "source_url"].dropna())))})
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
 
 
@@ -124,6 +126,8 @@ def focus_summary(long: pd.DataFrame, focus: str, peers: list[str]) -> pd.DataFr
             "peer_median": others.median() if len(others) else np.nan,
             "outbid_by": ",".join(others[others > own].sort_values(ascending=False).index)
             if pd.notna(own) else "",
+            # where the focal city's own value is unknown: the peers that have one
+            "only_peers": ",".join(others.sort_values(ascending=False).index) if pd.isna(own) else "",
             "focus_sources": by_city.at[focus, "source_urls"],
         })
     return pd.DataFrame(rows)

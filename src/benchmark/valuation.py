@@ -196,7 +196,8 @@ def provision_value(row: pd.Series, spec: ProfileSpec) -> tuple[float, float | N
     if pd.notna(row.get("amount_max_cny")) and row["amount_max_cny"] > amount:
         amount = row["amount_max_cny"]
         flags.append("range_max")
-    if bool(row.get("is_cap")) and row.get("is_cap") is not pd.NA:
+    is_cap = row.get("is_cap")
+    if is_cap is True or (isinstance(is_cap, np.bool_) and bool(is_cap)):
         flags.append("cap")
     if row["period"] == "once":
         return float(amount), None, flags
@@ -207,7 +208,8 @@ def provision_value(row: pd.Series, spec: ProfileSpec) -> tuple[float, float | N
     months = min(int(duration), spec.horizon_months)
     if row["period"] == "month":
         return float(amount) * months, float(months), flags
-    years = max(1, months // 12)  # paid once a year: whole years only
+    # paid once a year: whole years only; a yearly amount stated for less than a year is paid once
+    years = max(1, months // 12)
     return float(amount) * years, float(years * 12), flags
 
 
@@ -232,6 +234,27 @@ class Valuation:
         return rows.pivot(index="city", columns="profile", values="value_cny")
 
 
+def _best_offer(group: list[dict], stacked: bool) -> list[dict]:
+    """The items of one benefit that count together at one place (rules 4 and 6).
+
+    Offers of the city and offers of the district are alternatives, unless a district offer is
+    stated to come on top of the city's (then city + top-up is one alternative); within one
+    level, offers add up only where the text says so (``stacks``). The largest alternative wins.
+    """
+    def level(items: list[dict]) -> list[dict]:
+        return list(items) if stacked else items[:1]
+
+    city = [i for i in group if i["place"] == ""]
+    on_top = [i for i in group if i["place"] != "" and "on_top_of_city" in i["relation_codes"]]
+    standalone = [i for i in group if i["place"] != "" and i not in on_top]
+    options = [level(city), level(standalone)]
+    if city and on_top:
+        options.append(level(city) + level(on_top))
+    elif on_top:
+        options.append(level(on_top))
+    return max((o for o in options if o), key=lambda o: sum(i["value_cny"] for i in o))
+
+
 def _combine(items: list[dict], spec: ProfileSpec) -> None:
     """Mark which eligible items of one place count (in place): rules 4, 6 and 5, in that order.
 
@@ -245,14 +268,7 @@ def _combine(items: list[dict], spec: ProfileSpec) -> None:
     totals: dict[str, float] = {}
     for benefit, group in by_benefit.items():
         group.sort(key=lambda i: i["value_cny"], reverse=True)
-        city_rows = [i for i in group if i["place"] == ""]
-        on_top = [i for i in group if i["place"] != "" and "on_top_of_city" in i["relation_codes"]]
-        if frozenset({benefit}) in stacks:  # the text says several offers add up
-            chosen = list(group)
-        elif on_top and city_rows:  # a district top-up on the city's offer (rule 6)
-            chosen = [city_rows[0], on_top[0]]
-        else:
-            chosen = [group[0]]
+        chosen = _best_offer(group, frozenset({benefit}) in stacks)
         for item in group:
             if not any(item is c for c in chosen):
                 item.update(counted=False, rule="alternative")

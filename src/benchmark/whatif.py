@@ -35,12 +35,28 @@ class ProvisionChange:
     duration_months: int | None = None
 
 
+def _check(change: ProvisionChange) -> None:
+    from benchmark.indicator_framework import vocabulary
+
+    vocab = vocabulary()
+    if change.tier not in vocab.tiers:
+        raise TalentbenchError(f"what-if: unknown tier {change.tier!r}; use one of {', '.join(vocab.tiers)}")
+    if change.benefit not in vocab.benefits:
+        raise TalentbenchError(f"what-if: unknown benefit {change.benefit!r}; use one of {', '.join(vocab.benefits)}")
+    if change.period not in vocab.periods:
+        raise TalentbenchError(f"what-if: period must be one of {', '.join(vocab.periods)}, not {change.period!r}")
+    if not np.isfinite(change.amount_cny) or change.amount_cny < 0:
+        raise TalentbenchError(f"what-if: amount must be a finite number ≥ 0, not {change.amount_cny!r}")
+
+
 def apply_changes(provisions: pd.DataFrame, city: str, changes: list[ProvisionChange]) -> pd.DataFrame:
-    """The provisions table with the city's changes applied (a new table; the input is unchanged)."""
+    """The provisions table with the city's changes applied (a new table; the input is unchanged).
+
+    The hypothetical row states no conditions or relations and points at no document: it is
+    the analyst's assumption, not a text."""
     table = provisions.copy()
     for change in changes:
-        if not np.isfinite(change.amount_cny) or change.amount_cny < 0:
-            raise TalentbenchError(f"what-if: amount must be a finite number ≥ 0, not {change.amount_cny!r}")
+        _check(change)
         same = ((table["city"] == city) & (table["scope"] == "city") & (table["tier"] == change.tier)
                 & (table["benefit"] == change.benefit) & (table["status"] == "confirmed"))
         template = table[same].iloc[0].to_dict() if same.any() else {c: pd.NA for c in table.columns}
@@ -50,7 +66,8 @@ def apply_changes(provisions: pd.DataFrame, city: str, changes: list[ProvisionCh
                "period": change.period, "duration_months": change.duration_months, "is_cap": False,
                "status": "confirmed", "source_url": WHAT_IF_URL, "review": "what-if",
                "evidence": f"假设：{change.tier} {change.benefit} {change.amount_cny:g}元/{change.period}",
-               "conditions": template.get("conditions", pd.NA), "relations": template.get("relations", pd.NA)}
+               "conditions": pd.NA, "relations": pd.NA, "context_evidence": pd.NA, "doc": "what-if",
+               "start": pd.NA, "end": pd.NA, "source_date": pd.NA}
         table = pd.concat([table, pd.DataFrame([row]).astype(table.dtypes.to_dict(), errors="ignore")],
                           ignore_index=True)
     return table
@@ -86,6 +103,9 @@ class WhatIf:
 def what_if(a: Assessment, city: str, provisions: list[ProvisionChange] | None = None,
             indicators: dict[str, float] | None = None) -> WhatIf:
     """The assessment with the city's provisions and/or indicator values changed."""
+    from benchmark.assessment import check_city
+
+    city = check_city(city, a.inputs.cities)
     changes: dict = {}
     if provisions:
         changes["provisions"] = apply_changes(a.provisions, city, provisions)
@@ -132,11 +152,11 @@ def lift_to(a: Assessment, city: str, k: int = 1, peers: list[str] | None = None
     range reaches rank ``k``. ``tolerance`` is the relative precision of the bisection.
     """
     peers = peers if peers is not None else a.peers_of(city)
-    if city not in a.matrix.index:
-        raise TalentbenchError(f"{city} has no confirmed data: nothing to lift")
-    base = a.matrix
-    if city not in set(a.coin.idata["uCode"]):
+    if not isinstance(k, int | np.integer) or k < 1:
+        raise TalentbenchError(f"the target rank must be a whole number ≥ 1, not {k!r}")
+    if city not in set(a.ranked):
         raise TalentbenchError(f"{city} is not ranked (too little confirmed data): nothing to lift")
+    base = a.matrix
     first = a.indicator_codes[0]
     current_rank = _group_rank(a, city, first, a.coin.idata.set_index("uCode").at[city, first], peers)
     names = a.framework.indicator_names()
@@ -154,7 +174,7 @@ def lift_to(a: Assessment, city: str, k: int = 1, peers: list[str] | None = None
 
         row = {"indicator": code, "name": names.get(code, code), "current": now, "rank_now": current_rank,
                "k": k, "needed": np.nan, "change": np.nan, "rank_after": np.nan, "reaches": False}
-        if current_rank <= k and pd.notna(now):
+        if current_rank <= k:  # already there: nothing to change
             row.update(needed=now, change=0.0, rank_after=current_rank, reaches=True)
         elif rank_at(hi) <= k:
             # bracket first: most lifts lie within a few times the largest known value

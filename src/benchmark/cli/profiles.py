@@ -50,18 +50,16 @@ def profiles_command(cities, profiles, scope, fmt, explain, provisions_path, inc
     import pandas as pd
 
     from benchmark import city_registry, dataset
+    from benchmark.assessment import check_city, read_provisions_csv
     from benchmark.errors import TalentbenchError
-    from benchmark.pipeline import read_provisions_csv
     from benchmark.valuation import VALUE_COLUMNS, load_profiles, value_profiles
 
+    if explain and (cities or profiles):
+        raise TalentbenchError("--explain CITY PROFILE names its city and profile: leave out --city/--profile")
     spec = load_profiles()
     provisions = read_provisions_csv(provisions_path) if provisions_path else dataset.load_provisions()
-    known = set(city_registry.load_cities()["city"])
-    wanted = [c.strip() for c in ([explain[0]] if explain else cities)]
-    for city in wanted:
-        if city not in known:
-            raise TalentbenchError(f"unknown city {city!r}: not in the peer-city registry "
-                                   "(see `talentbench dataset summary`)")
+    registry = city_registry.load_cities()
+    wanted = [check_city(c, registry) for c in ([explain[0]] if explain else cities)]
     wanted_profiles = [explain[1].strip()] if explain else [p.strip() for p in profiles]
     for p in wanted_profiles:
         spec.profile(p)  # a clear error for an unknown profile
@@ -72,38 +70,41 @@ def profiles_command(cities, profiles, scope, fmt, explain, provisions_path, inc
     if explain:
         city, profile = wanted[0], wanted_profiles[0]
         scopes = ["city", "district"] if scope == "both" else [scope]
+        if fmt != "table":  # one table for both scopes, so that the CSV/JSON stays one document
+            listing = pd.concat([valuation.explain(city, profile, one).assign(city=city, profile=profile, scope=one)
+                                 for one in scopes], ignore_index=True)
+            _emit(listing[["city", "profile", "scope", *EXPLAIN_COLUMNS]], fmt)
+            return
         for one in scopes:
             value = valuation.values[(valuation.values["scope"] == one)].iloc[0]
             items = valuation.explain(city, profile, one)
-            if fmt == "table":
-                shown = "unknown" if pd.isna(value["value_cny"]) else f"{value['value_cny']:,.0f} yuan"
-                where = f" ({value['district']})" if isinstance(value["district"], str) else ""
-                click.echo(f"{city} · {spec.profile(profile).name} · scope {one}{where}: {shown}"
-                           + (f" [{value['flags']}]" if value["flags"] else ""))
-                if not len(items):
-                    click.echo("  no provisions of this city are known at this scope")
-                    continue
-                counted, left = items[items["counted"]], items[~items["counted"]]
-                for label, part in (("counted", counted), ("considered, not counted", left)):
-                    click.echo(f"  {label}: {len(part)}")
-                    for _, r in part.iterrows():
-                        months = f" × {r['months_counted']:.0f} months" if pd.notna(r["months_counted"]) else ""
-                        place = f" [{r['place']}]" if r["place"] else ""
-                        click.echo(f"    - {r['benefit']} ({r['tier']}{place}) {r['amount_cny']:,.0f} /{r['period']}"
-                                   f"{months} = {r['value_cny']:,.0f}"
-                                   + (f"  flags: {r['flags']}" if r["flags"] else "")
-                                   + (f"  LEFT OUT: {r['rule']}" if not r["counted"] else ""))
-                        click.echo(f"      {r['doc']}:{r['start']}-{r['end']} 「{r['evidence']}」 {r['source_url']}")
-            else:
-                _emit(items.assign(city=city, profile=profile, scope=one)[
-                    ["city", "profile", "scope", *EXPLAIN_COLUMNS]], fmt)
+            shown = "unknown" if pd.isna(value["value_cny"]) else f"{value['value_cny']:,.0f} yuan"
+            where = f" ({value['district']})" if isinstance(value["district"], str) else ""
+            click.echo(f"{city} · {spec.profile(profile).name} · scope {one}{where}: {shown}"
+                       + (f" [{value['flags']}]" if value["flags"] else ""))
+            if not len(items):
+                click.echo("  no provisions of this city are known at this scope")
+                continue
+            counted, left = items[items["counted"]], items[~items["counted"]]
+            for label, part in (("counted", counted), ("considered, not counted", left)):
+                click.echo(f"  {label}: {len(part)}")
+                for _, r in part.iterrows():
+                    months = f" × {r['months_counted']:.0f} months" if pd.notna(r["months_counted"]) else ""
+                    place = f" [{r['place']}]" if r["place"] else ""
+                    amount = r["amount_max_cny"] if pd.notna(r["amount_max_cny"]) else r["amount_cny"]
+                    click.echo(f"    - {r['benefit']} ({r['tier']}{place}) {amount:,.0f} /{r['period']}"
+                               f"{months} = {r['value_cny']:,.0f}"
+                               + (f"  flags: {r['flags']}" if r["flags"] else "")
+                               + (f"  LEFT OUT: {r['rule']}" if not r["counted"] else ""))
+                    click.echo(f"      {r['doc']}:{r['start']}-{r['end']} 「{r['evidence']}」 {r['source_url']}")
         return
     table = valuation.values
     if scope != "both":
         table = table[table["scope"] == scope]
     table = table[VALUE_COLUMNS].reset_index(drop=True)
     if fmt == "table":
-        table = table.assign(value_cny=table["value_cny"].map(lambda v: "" if v != v else f"{v:,.0f}"))
+        table = table.assign(value_cny=table["value_cny"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}"),
+                             district=table["district"].fillna(""))
     _emit(table, fmt)
 
 

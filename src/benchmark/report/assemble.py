@@ -115,21 +115,22 @@ def assessment_tables(a, view=None) -> dict[str, pd.DataFrame]:
 # -- the one-page summary -------------------------------------------------------------------
 
 
-def strengths(a, focus: str, n: int = 3) -> tuple[pd.DataFrame, list[str]]:
+def strengths(a, focus: str) -> tuple[pd.DataFrame, list[str]]:
     """The focal city's indicators against the peer median (normalised 0–100), best first, and
-    the indicators of the index it has no value for."""
+    the indicators of the index it has no value for. A city that is not ranked has no normalised
+    scores: its known indicators are then not compared here (the comparison table shows them)."""
     norm = a.normalised
     peers = [p for p in a.peers_of(focus) if p in norm.index] or [c for c in norm.index if c != focus]
     names = a.framework.indicator_names()
     rows, unknown = [], []
     for code in a.indicator_codes:
         own = a.matrix.at[focus, code] if focus in a.matrix.index else np.nan
-        if pd.isna(own) or focus not in norm.index:
+        if pd.isna(own):
             unknown.append(names[code])
-            continue
-        median = norm.loc[peers, code].median()
-        rows.append({"indicator": code, "name": names[code], "score": norm.at[focus, code],
-                     "peer_median": median, "gap": norm.at[focus, code] - median})
+        elif focus in norm.index:
+            median = norm.loc[peers, code].median()
+            rows.append({"indicator": code, "name": names[code], "score": norm.at[focus, code],
+                         "peer_median": median, "gap": norm.at[focus, code] - median})
     table = pd.DataFrame(rows, columns=["indicator", "name", "score", "peer_median", "gap"])
     return table.sort_values("gap", ascending=False).reset_index(drop=True), unknown
 
@@ -165,13 +166,27 @@ def summary_section(a, view, lift: pd.DataFrame | None) -> Section:
     if unknown:
         blocks.append(Text("无来源数据、未计分的指标：" + "、".join(unknown) + "（缺口不等于零，需核实）。"))
     totals = view.summary[view.summary["benefit"] == "total"] if len(view.summary) else view.summary
-    outbid = [f"{display.PROFILE_NAMES.get(r['profile'], r['profile'])}应届生可得现金合计被"
-              f"{r['outbid_by'].replace(',', '、')}超过" for _, r in totals.iterrows() if r["outbid_by"]]
+    outbid, only_peers = [], []
+    for _, r in totals.iterrows():
+        who = display.PROFILE_NAMES.get(r["profile"], r["profile"]) + "应届生可得现金合计"
+        if r["outbid_by"]:
+            outbid.append(f"{who}被{r['outbid_by'].replace(',', '、')}超过")
+        elif r.get("only_peers"):
+            only_peers.append(f"{who}（{r['only_peers'].replace(',', '、')}有已坐实数据）")
     if view.other is not None:
         names = a.framework.indicator_names()
-        outbid += [f"{names[r['indicator']]}被{r['outbid_by'].replace(',', '、')}超过"
-                   for _, r in view.other.iterrows() if r["outbid_by"]]
-    blocks.append(Text("同类城市高出之处：" + ("；".join(outbid) if outbid else "未见同类城市在已知项目上高于本市") + "。"))
+        for _, r in view.other.iterrows():
+            if r["outbid_by"]:
+                outbid.append(f"{names[r['indicator']]}被{r['outbid_by'].replace(',', '、')}超过")
+            elif pd.isna(r["focus_value"]) and pd.notna(r["best_value"]):
+                only_peers.append(f"{names[r['indicator']]}（{r['best_peer']}等有数据）")
+    if not view.peers:
+        blocks.append(Text("同类城市：缺少该市的人口普查背景数据，无法确定同类城市，不作同类比较。"))
+    else:
+        blocks.append(Text("同类城市高出之处：" + ("；".join(outbid) if outbid else "在本市有数据的项目上，未见同类城市高于本市")
+                           + "。"))
+    if only_peers:
+        blocks.append(Text("同类城市有数据、本市未能证实的项目（可能是政策空白，也可能是数据缺口）：" + "；".join(only_peers) + "。"))
     if lift is not None and len(lift):
         from benchmark.whatif import describe_change
 
@@ -182,7 +197,7 @@ def summary_section(a, view, lift: pd.DataFrame | None) -> Section:
             k = int(lift["k"].iloc[0])
             blocks.append(Text(f"如何提升到同类城市第 {k} 名（其他不变，单项即可做到；已逐项验算）："
                                + "；".join(describe_change(a, r) for _, r in reach.iterrows()) + "。"))
-        elif (lift["change"] == 0).any():
+        elif (lift["rank_now"] <= lift["k"]).all():
             blocks.append(Text("本市已居同类城市首位。"))
         else:
             blocks.append(Text(f"如何提升：单独提高任何一个指标都不足以升到同类城市第 {int(lift['k'].iloc[0])} 名，"
@@ -214,10 +229,11 @@ def comparison_section(a, view) -> Section:
     focus = display.profile_focus_table(view.summary, view.peers)
     totals = focus[focus["项目"].str.startswith("合计")]
     behind = totals[totals["高于本市的同类城市"] != "—"]
-    text = (f"下表比较一名应届毕业生（本科/硕士/博士）在{city}与同类城市（" + "、".join(view.peers)
+    text = (f"下表比较一名应届毕业生（本科/硕士/博士）在{city}与同类城市（" + ("、".join(view.peers) or "无")
             + "）36 个月内可得的市级现金，逐项列出；")
-    text += ("；".join(f"{r['画像']}合计被{r['高于本市的同类城市']}超过" for _, r in behind.iterrows()) + "。"
-             if len(behind) else "合计未被同类城市超过。")
+    beaten = behind[~behind["高于本市的同类城市"].str.startswith("本市无数据")]
+    text += ("；".join(f"{r['画像']}合计被{r['高于本市的同类城市']}超过" for _, r in beaten.iterrows()) + "。"
+             if len(beaten) else "在本市有数据的合计上未被同类城市超过。")
     text += "“仅区级”“仅面向其他人才类别”等说明该项有已坐实条目但不计入市级值；“无数据”表示该城市没有任何已坐实的该项条目。"
     blocks: list = [Text(text)]
     blocks.append(TableBlock(focus, _focus_widths(focus)) if len(focus)

@@ -92,7 +92,9 @@ PROFILE_NAMES = {"bachelor": "本科", "master": "硕士", "phd": "博士"}
 
 
 def _cell(value: float, note: str) -> str:
-    return yuan(value) if pd.notna(value) else (note or "无数据")
+    if pd.notna(value):
+        return yuan(value) + (f"（{note}）" if note else "")
+    return note or "无数据"
 
 
 def profile_focus_table(table: pd.DataFrame, peers: list[str]) -> pd.DataFrame:
@@ -106,7 +108,8 @@ def profile_focus_table(table: pd.DataFrame, peers: list[str]) -> pd.DataFrame:
         for peer in peers:
             if f"peer:{peer}" in r:
                 row[peer] = _cell(r[f"peer:{peer}"], r[f"note:{peer}"])
-        row["高于本市的同类城市"] = r["outbid_by"].replace(",", "、") or "—"
+        row["高于本市的同类城市"] = (r["outbid_by"].replace(",", "、") or
+                              (f"本市无数据；有数据：{r['only_peers'].replace(',', '、')}" if r.get("only_peers") else "—"))
         rows.append(row)
     return pd.DataFrame(rows, columns=["画像", "项目", "本市", *peers, "高于本市的同类城市"])
 
