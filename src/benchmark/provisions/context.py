@@ -186,6 +186,9 @@ class ContextReader:
     def __init__(self, t: str, lines: list, benefit_cues, vocab: ContextVocabulary | None = None):
         self.t, self.lines, self.benefit_cues = t, lines, benefit_cues
         self.vocab = vocab or default_vocabulary()
+        # relation statements found in a section, by (first line, last line): every amount of a
+        # section asks for them, so they are searched once per section
+        self._section_relations: dict[tuple[int, int], list[tuple[str, int, int]]] = {}
         self.section_end: dict[int, int] = {}
         end = len(lines)
         for line in reversed(lines):
@@ -256,18 +259,28 @@ class ContextReader:
         first = line.section_start if line.kind != "heading" else line.index + 1
         last = self.section_end.get(line.index, len(self.lines))
         codes, evidence = [], []
-        for other in self.lines[first:last]:
-            if other.kind in ("blank", "heading"):
-                continue
-            for kind in RELATION_KINDS:
-                for cue in self.vocab.relation_cues[kind]:
-                    for m in cue.finditer(self.t, other.content_start, other.end):
-                        lo, hi = _bounds(self.t, m.start(), other.content_start, other.end, _SENTENCE_END)
-                        code = self._relation(kind, lo, hi, benefit)
-                        if code and code not in codes:
-                            codes.append(code)
-                            evidence.append((lo, hi))
+        for kind, lo, hi in self._statements(first, last):
+            code = self._relation(kind, lo, hi, benefit)
+            if code and code not in codes:
+                codes.append(code)
+                evidence.append((lo, hi))
         return codes, evidence
+
+    def _statements(self, first: int, last: int) -> list[tuple[str, int, int]]:
+        """(kind, sentence start, sentence end) of every relation cue in lines first..last."""
+        key = (first, last)
+        if key not in self._section_relations:
+            found = []
+            for other in self.lines[first:last]:
+                if other.kind in ("blank", "heading"):
+                    continue
+                for kind in RELATION_KINDS:
+                    for cue in self.vocab.relation_cues[kind]:
+                        for m in cue.finditer(self.t, other.content_start, other.end):
+                            lo, hi = _bounds(self.t, m.start(), other.content_start, other.end, _SENTENCE_END)
+                            found.append((kind, lo, hi))
+            self._section_relations[key] = found
+        return self._section_relations[key]
 
     def _relation(self, kind: str, lo: int, hi: int, benefit: str) -> str | None:
         if kind == "on_top_of_city":
