@@ -212,17 +212,43 @@ def _codes(value: object) -> frozenset[str]:
 
 # --- files at the edges --------------------------------------------------------------------
 
+# A cell starting with one of these is run as a formula by Excel or WPS (OWASP CSV injection):
+# text from a web page must never be. Exports neutralise them, imports refuse real formulas.
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+_QUOTE = "'"
+
+
+def neutralise(value: object) -> object:
+    """A text cell that would start a formula, prefixed with a quote (shown as text, not run)."""
+    if isinstance(value, str) and value.startswith(FORMULA_LEADS) and value != "-":
+        return _QUOTE + value
+    return value
+
+
+def _restore(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_QUOTE) and value[1:].startswith(FORMULA_LEADS):
+        return value[1:]
+    return value
+
+
 def write_queue(queue: pd.DataFrame, path: Path) -> Path:
-    """Save a queue (or decisions table) as .csv (UTF-8 with BOM) or .xlsx, atomically."""
+    """Save a queue (or decisions table) as .csv (UTF-8 with BOM) or .xlsx, atomically.
+
+    Text that a spreadsheet would run as a formula is neutralised: in CSV it is prefixed with a
+    quote ("-", the decisions' "clear this value" mark, stays as it is), in XLSX it is stored as
+    a string cell. ``read_queue`` gives the original text back."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        data = queue.to_csv(index=False).encode("utf-8-sig")
+        safe = queue.apply(lambda col: col.map(neutralise) if col.dtype == object or
+                           pd.api.types.is_string_dtype(col) else col)
+        data = safe.to_csv(index=False).encode("utf-8-sig")
     elif suffix == ".xlsx":
         import io
 
         buf = io.BytesIO()
         with pd.ExcelWriter(buf, engine="openpyxl") as writer:
             queue.to_excel(writer, index=False, sheet_name="review")
+            _as_text(writer.sheets["review"])
             _make_reviewable(writer.sheets["review"], list(queue.columns))
         data = buf.getvalue()
     else:
@@ -233,6 +259,44 @@ def write_queue(queue: pd.DataFrame, path: Path) -> Path:
 
 _WIDTHS = {"key": 28, "decision": 10, "note": 24, "evidence": 48, "source_url": 36, "doc": 16,
            "conditions": 28, "relations": 28, "context_evidence": 48}
+
+
+def _as_text(sheet) -> None:  # noqa: ANN001 - openpyxl worksheet
+    """Store every text cell as a string, so that openpyxl never writes "=…" as a formula."""
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_LEADS):
+                cell.data_type = "s"
+
+
+def _refuse_formulas(path: Path) -> None:
+    """A review workbook whose cells hold formulas would read back as blanks: refuse it, naming
+    the first such cell (type the value itself instead)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=False, data_only=False)
+    try:
+        for sheet in book.worksheets[:1]:
+            header = [c.value for c in next(sheet.iter_rows(min_row=1, max_row=1))]
+            for row in sheet.iter_rows(min_row=2):
+                for cell in row:
+                    if cell.data_type == "f":
+                        column = header[cell.column - 1] if cell.column - 1 < len(header) else "?"
+                        raise TalentbenchError(
+                            f"review file {path.name}: cell {cell.coordinate} ({column}) holds a formula "
+                            f"({str(cell.value)[:40]}); type the value itself")
+    finally:
+        book.close()
+
+
+def _refuse_csv_formulas(df: pd.DataFrame, path: Path) -> None:
+    for column in df.columns:
+        values = df[column].dropna().astype(str)
+        bad = values[values.str.startswith(("=", "@"))]
+        if len(bad):
+            row = int(bad.index[0]) + 2  # the header is line 1
+            raise TalentbenchError(f"review file {path.name}: line {row}, column {column} starts a formula "
+                                   f"({bad.iloc[0][:40]}); type the value itself")
 
 
 def _make_reviewable(sheet, columns: list[str]) -> None:  # noqa: ANN001 - openpyxl worksheet
@@ -261,7 +325,9 @@ def read_queue(path: Path) -> pd.DataFrame:
         if suffix == ".csv":
             df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
                              encoding="utf-8-sig")
+            _refuse_csv_formulas(df, path)
         elif suffix == ".xlsx":
+            _refuse_formulas(path)
             df = pd.read_excel(path, dtype=str, keep_default_na=False, na_values=[""],
                                engine="openpyxl")
         else:
@@ -270,6 +336,7 @@ def read_queue(path: Path) -> pd.DataFrame:
             zipfile.BadZipFile, KeyError, OSError) as exc:
         # An .xlsx is a zip: a damaged or mislabelled file fails as BadZipFile or KeyError.
         raise TalentbenchError(f"cannot read review file {path}: {exc}") from None
+    df = df.apply(lambda col: col.map(_restore))
     if "reviewed" in df.columns:
         df["reviewed"] = df["reviewed"].fillna("").str.lower().isin(["true", "1"])
     return df
