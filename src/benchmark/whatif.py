@@ -129,17 +129,13 @@ def _group_rank(a: Assessment, city: str, code: str, value: float, group: list[s
     idata = a.coin.idata.copy()
     idata.loc[idata["uCode"] == city, code] = value
     index.idata = idata
-    index._build(index_spec(a))
+    index._build(list(a.coin.spec))
     scores = index.results.set_index("uCode")[a.framework.index_code]
     members = [c for c in dict.fromkeys([city, *group]) if c in scores.index]
     if city not in members or pd.isna(scores[city]):
         return np.inf
     mine = scores[members]
     return float((mine > mine[city] + 1e-9).sum() + 1)
-
-
-def index_spec(a: Assessment) -> list[tuple[str, dict]]:
-    return [(name, params) for name, params in a.coin.spec]
 
 
 def lift_to(a: Assessment, city: str, k: int = 1, peers: list[str] | None = None,

@@ -59,18 +59,6 @@ def ranking_table(results: pd.DataFrame, framework: Framework, counts: pd.Series
                                  "n_provisions": "条目数", "n_unknown": "无数据指标数"})
 
 
-def cluster_table(results: pd.DataFrame, framework: Framework) -> pd.DataFrame:
-    names = framework.node_names()
-    pillars = [c for c in framework.pillars["code"] if c in results.columns]
-    means = results.groupby("cluster")[pillars].mean()
-    # What sets a group apart: its pillar furthest above the all-city average.
-    standout = (means - results[pillars].mean()).idxmax(axis=1).map(names)
-    table = means.round(1).rename(columns=names)
-    table.insert(0, "城市", results.groupby("cluster")["city"].agg("、".join))
-    table["特点"] = "以" + standout + "见长"
-    return table.reset_index().rename(columns={"cluster": "组"})
-
-
 def coverage_table(coverage: pd.DataFrame) -> pd.DataFrame:
     shown = coverage[["city", "province", "level", "n_provisions", "n_features", "n_sources",
                       "latest_source_date"]].copy()
