@@ -25,7 +25,8 @@ from benchmark.paths import workdir
 @click.option("--clusters", "n_clusters", default="auto", show_default=True,
               help="Number of policy clusters, or 'auto' to choose by silhouette.")
 @click.option("--focus", metavar="CITY",
-              help="A city to compare item by item with its peer cities (同类城市), e.g. 杭州.")
+              help="A city to compare item by item with its peer cities (同类城市), e.g. 杭州; "
+                   "'all' writes one report per ranked city.")
 @click.option("--include-unverified", is_flag=True,
               help="Also score provisions the source marks 待复核 (to check); 旧口径 (old rules) never count.")
 def run_command(provisions_path, framework_path, spec_path, uncertainty_path, out_dir, n_clusters,
