@@ -176,7 +176,7 @@ def test_cli_parse_prints_a_summary(home):
     ("args", "message"),
     [
         (["parse", "--raw-dir", "nowhere"], "no raw store at"),
-        (["parse", "--timeout", "0"], "--timeout must be > 0"),
+        (["parse", "--timeout", "0"], "--timeout must be a number of seconds > 0"),
         (["parse", "--site-xpaths", "missing.yaml"], "cannot read site XPath table"),
     ],
 )

@@ -109,6 +109,19 @@ class Framework:
         return pd.DataFrame(rows)
 
 
+def _number(value: object, what: str, where: str, low: float, high: float) -> float:
+    """A finite number within [low, high], or a one-line error naming the file and the key."""
+    import math
+
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise TalentbenchError(f"{where}: {what} must be a number, not {value!r}") from None
+    if not (math.isfinite(number) and low <= number <= high):
+        raise TalentbenchError(f"{where}: {what} must be a finite number from {low:g} to {high:g}, not {value!r}")
+    return number
+
+
 def _require(mapping: dict, key: str, where: str):
     if not isinstance(mapping, dict) or key not in mapping:
         raise TalentbenchError(f"{where}: missing required key {key!r}")
@@ -127,7 +140,8 @@ def load_framework(path: Path | str | None = None) -> Framework:
         raise TalentbenchError(f"{where}: 'pillars' must be a non-empty list")
     pillars = pd.DataFrame(
         [{"code": _require(p, "code", where), "name": _require(p, "name", where),
-          "weight": float(p.get("weight", 1.0))} for p in pillar_list]
+          "weight": _number(p.get("weight", 1.0), f"weight of pillar {p.get('code')}", where, 0, 1000)}
+         for p in pillar_list]
     )
     vocab = vocabulary()
     indicators = []
@@ -140,7 +154,7 @@ def load_framework(path: Path | str | None = None) -> Framework:
             pillar=_require(entry, "pillar", here),
             measure=_require(entry, "measure", here),
             direction=int(entry.get("direction", 1)),
-            weight=float(entry.get("weight", 1.0)),
+            weight=_number(entry.get("weight", 1.0), "weight", here, 0, 1000),
             tiers=tuple(entry.get("tiers", ())),
             benefits=tuple(entry.get("benefits", ())),
             scope=entry.get("scope", "city"),
@@ -181,6 +195,6 @@ def load_framework(path: Path | str | None = None) -> Framework:
         index_name=_require(index, "name", where),
         pillars=pillars[["code", "name", "weight"]],
         indicators=tuple(indicators),
-        min_coverage=float(raw.get("min_coverage", 0.0)),
+        min_coverage=_number(raw.get("min_coverage", 0.0), "min_coverage", where, 0, 1),
         source=str(path),
     )

@@ -40,6 +40,10 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("talentbench: aborted", err=True)
         sys.exit(130)
+    except click.UsageError as exc:
+        # one line, like every other error; `--help` has the usage
+        click.echo(f"talentbench: error: {' '.join(exc.format_message().split())} (see --help)", err=True)
+        sys.exit(2)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -62,8 +63,8 @@ def crawl_command(cities, registry_path, raw_dir, settings_path, rules_path, max
         select_shard,
     )
 
-    if max_age_hours is not None and max_age_hours < 0:
-        raise TalentbenchError("--max-age must be >= 0 hours")
+    if max_age_hours is not None and not (math.isfinite(max_age_hours) and max_age_hours >= 0):
+        raise TalentbenchError("--max-age must be a finite number of hours >= 0")
     entries = select_cities(load_entry_points(registry_path), _split_cities(cities))
     shard = _parse_shard(shard_text)
     if shard is not None:

@@ -97,10 +97,10 @@ def index_command(data_path: Path, meta_path: Path, spec_path: Path, out_dir: Pa
 @click.option("--inputs", "inputs_path", type=click.Path(path_type=Path),
               help="YAML list of uncertain inputs (default: noisy weights 25%, winmax 1-5, "
                    "min-max [1,100] vs z-score [10,2], arithmetic vs geometric).")
-@click.option("--n", "n", type=click.IntRange(min=1), default=1000, show_default=True,
-              help="Monte Carlo replications.")
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--sobol", "sobol_n", type=click.IntRange(min=0), default=0, show_default=True,
+@click.option("--n", "n", type=click.IntRange(min=1, max=1_000_000), default=1000, show_default=True,
+              help="Monte Carlo replications (1 to 1 000 000).")
+@click.option("--seed", type=click.IntRange(min=0, max=2**32 - 1), default=0, show_default=True)
+@click.option("--sobol", "sobol_n", type=click.IntRange(min=0, max=100_000), default=0, show_default=True,
               help="Also compute Sobol indices with this many base samples (N*(d+2) runs).")
 def sensitivity_command(data_path: Path, meta_path: Path, spec_path: Path, out_dir: Path,
                         inputs_path: Path | None, n: int, seed: int, sobol_n: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -53,8 +54,8 @@ def parse_command(cities, raw_dir, force, timeout, limit, all_pages, site_xpaths
     from benchmark.paths import workdir
     from benchmark.raw_store import RawStore
 
-    if timeout <= 0:
-        raise TalentbenchError("--timeout must be > 0 seconds")
+    if not (math.isfinite(timeout) and 0 < timeout <= 86400):
+        raise TalentbenchError("--timeout must be a number of seconds > 0 and at most 86400")
     if limit is not None and limit < 0:
         raise TalentbenchError("--limit must be >= 0")
     site_table_path = str(site_xpaths.resolve()) if site_xpaths else None

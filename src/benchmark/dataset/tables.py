@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from benchmark.dataset.schema import (
@@ -24,6 +25,7 @@ from benchmark.errors import TalentbenchError
 from benchmark.paths import resource
 
 _TEXT = "string"
+MAX_AMOUNT = 1e10  # 100 亿元: far above any talent package; a larger figure is a typing error
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -71,6 +73,15 @@ def provision_problems(df: pd.DataFrame) -> list[str]:
     for i, row in df.iterrows():
         if pd.isna(row["amount_cny"]):
             problems.append(f"row {i}: amount_cny missing")
+        else:
+            for col in ("amount_cny", "amount_max_cny"):
+                v = row[col]
+                # a benefit is a finite, non-negative sum of yuan (an inf or a negative
+                # amount would silently reorder every city)
+                if pd.notna(v) and not (np.isfinite(v) and 0 <= v <= MAX_AMOUNT):
+                    problems.append(f"row {i}: {col}={v!r} is not an amount of yuan between 0 and {MAX_AMOUNT:.0e}")
+        if pd.notna(row["duration_months"]) and not 0 < row["duration_months"] <= 1200:
+            problems.append(f"row {i}: duration_months={row['duration_months']!r} is not 1–1200 months")
         if pd.isna(row["source_url"]) or not str(row["source_url"]).startswith("http"):
             problems.append(f"row {i}: a number without a source URL")
         if row["scope"] == "district" and pd.isna(row["district"]):
