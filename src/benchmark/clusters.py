@@ -154,12 +154,12 @@ def ward_labels(X: pd.DataFrame, k: int) -> pd.Series:
 
 
 def assignment_stability(X: pd.DataFrame, labels: pd.Series, k: int, n_resamples: int = 100,
-                         seed: int = 0, method: str = "kmeans") -> pd.Series:
+                         seed: int = 0) -> pd.Series:
     """Per city: how often, over bootstrap resamples of the cities, it is grouped with the cities
     it shares a group with in the full clustering (1 = always, a stable assignment).
 
-    Each resample draws cities with replacement, clusters the distinct ones again with the same
-    method and k, and counts, for every pair of cities drawn together, whether they are still
+    Each resample draws cities with replacement, clusters the distinct ones again with k-means
+    and the same k, and counts, for every pair of cities drawn together, whether they are still
     together; a city's stability is the mean over its pairs of "same group then and now".
     """
     from threadpoolctl import threadpool_limits
@@ -169,7 +169,7 @@ def assignment_stability(X: pd.DataFrame, labels: pd.Series, k: int, n_resamples
     same_full = (labels.to_numpy()[:, None] == labels.to_numpy()[None, :])
     # a dozen cities: thread start-up costs ten times the clustering itself
     with threadpool_limits(1):
-        agree, seen = _resample(X, same_full, k, n_resamples, rng, seed, method)
+        agree, seen = _resample(X, same_full, k, n_resamples, rng, seed)
     np.fill_diagonal(seen, 0)
     pair_rate = np.where(seen > 0, agree / np.where(seen > 0, seen, 1), np.nan)
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
@@ -179,7 +179,7 @@ def assignment_stability(X: pd.DataFrame, labels: pd.Series, k: int, n_resamples
 
 
 def _resample(X: pd.DataFrame, same_full: np.ndarray, k: int, n_resamples: int, rng: np.random.Generator,
-              seed: int, method: str) -> tuple[np.ndarray, np.ndarray]:
+              seed: int) -> tuple[np.ndarray, np.ndarray]:
     n = len(X)
     agree = np.zeros((n, n))
     seen = np.zeros((n, n))
@@ -187,12 +187,8 @@ def _resample(X: pd.DataFrame, same_full: np.ndarray, k: int, n_resamples: int, 
         drawn = np.unique(rng.integers(0, n, size=n))
         if len(drawn) <= k:
             continue
-        sub = X.iloc[drawn]
-        if method == "ward":
-            sub_labels = ward_labels(sub, k).to_numpy()
-        else:
-            values = np.nan_to_num(StandardScaler().fit_transform(sub.to_numpy(dtype=float)))
-            sub_labels = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(values).labels_
+        values = np.nan_to_num(StandardScaler().fit_transform(X.iloc[drawn].to_numpy(dtype=float)))
+        sub_labels = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(values).labels_
         same_now = sub_labels[:, None] == sub_labels[None, :]
         ix = np.ix_(drawn, drawn)
         agree[ix] += same_now == same_full[ix]

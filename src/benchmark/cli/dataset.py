@@ -13,17 +13,8 @@ from pathlib import Path
 
 import click
 
+from benchmark.cli.output import FORMATS, emit
 from benchmark.paths import resource, workdir
-
-FORMATS = click.Choice(["table", "csv", "json"])
-
-
-def _aligned(table) -> str:
-    """A table for the terminal, with columns aligned under Chinese (double-width) text."""
-    import pandas as pd
-
-    with pd.option_context("display.unicode.east_asian_width", True, "display.width", 200):
-        return table.to_string(index=False)
 
 
 def _workdir_decisions() -> Path:
@@ -76,13 +67,7 @@ def summary(fmt: str) -> None:
     """One row per registry city: province, level, provisions, features, sources, latest date."""
     from benchmark.dataset import coverage
 
-    table = coverage()
-    if fmt == "csv":
-        click.echo(table.to_csv(index=False), nl=False)
-    elif fmt == "json":
-        click.echo(table.to_json(orient="records", force_ascii=False, indent=1))
-    else:
-        click.echo(_aligned(table))
+    emit(coverage(), fmt)
 
 
 @dataset_group.command("queue")
@@ -167,12 +152,7 @@ def conflicts_command(candidates: Path, corpus: Path | None, decisions: Path | N
 
     table = conflicts(_enriched_candidates(candidates, corpus),
                       read_decisions(_decisions_to_read(decisions)))
-    if fmt == "csv":
-        click.echo(table.to_csv(index=False), nl=False)
-    elif fmt == "json":
-        click.echo(table.to_json(orient="records", force_ascii=False, indent=1))
-    else:
-        click.echo(_aligned(table) if len(table) else "no conflicts")
+    emit(table, fmt, empty="no conflicts")
 
 
 @dataset_group.command("curate")

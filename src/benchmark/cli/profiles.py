@@ -11,21 +11,11 @@ from pathlib import Path
 
 import click
 
-FORMATS = click.Choice(["table", "csv", "json"])
+from benchmark.cli.output import FORMATS, emit
+
 EXPLAIN_COLUMNS = ["counted", "rule", "benefit", "tier", "place", "amount_cny", "amount_max_cny",
                    "period", "duration_months", "months_counted", "value_cny", "flags", "conditions",
                    "relations", "status", "doc", "start", "end", "evidence", "source_url"]
-
-
-def _emit(table, fmt: str) -> None:
-    from benchmark.cli.dataset import _aligned
-
-    if fmt == "csv":
-        click.echo(table.to_csv(index=False), nl=False)
-    elif fmt == "json":
-        click.echo(table.to_json(orient="records", force_ascii=False, indent=1))
-    else:
-        click.echo(_aligned(table))
 
 
 @click.command("profiles")
@@ -73,7 +63,7 @@ def profiles_command(cities, profiles, scope, fmt, explain, provisions_path, inc
         if fmt != "table":  # one table for both scopes, so that the CSV/JSON stays one document
             listing = pd.concat([valuation.explain(city, profile, one).assign(city=city, profile=profile, scope=one)
                                  for one in scopes], ignore_index=True)
-            _emit(listing[["city", "profile", "scope", *EXPLAIN_COLUMNS]], fmt)
+            emit(listing[["city", "profile", "scope", *EXPLAIN_COLUMNS]], fmt)
             return
         for one in scopes:
             value = valuation.values[(valuation.values["scope"] == one)].iloc[0]
@@ -105,7 +95,7 @@ def profiles_command(cities, profiles, scope, fmt, explain, provisions_path, inc
     if fmt == "table":
         table = table.assign(value_cny=table["value_cny"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}"),
                              district=table["district"].fillna(""))
-    _emit(table, fmt)
+    emit(table, fmt)
 
 
 commands = [profiles_command]

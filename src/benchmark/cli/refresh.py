@@ -15,15 +15,8 @@ from pathlib import Path
 
 import click
 
+from benchmark.cli.output import aligned
 from benchmark.errors import TalentbenchError
-
-
-def _aligned(table) -> str:
-    import pandas as pd
-
-    with pd.option_context("display.unicode.east_asian_width", True, "display.width", 220,
-                           "display.max_columns", 30, "display.max_colwidth", 60):
-        return table.to_string(index=False)
 
 
 @click.command("refresh")
@@ -138,7 +131,7 @@ def history_command(city, fmt, figure_path) -> None:
         click.echo(f"  {int(r.snapshot):>3}  {r.published_at}  {r.label}  "
                    f"({r.n_provisions} provisions, {r.n_pending} pending review, {r.n_ranked} ranked){note}")
     click.echo("\nrank (score) by snapshot:")
-    click.echo(_aligned(history.history_wide(table).reset_index()))
+    click.echo(aligned(history.history_wide(table).reset_index()))
     path = history.history_figure(table, figure_path or home / "figures" / "history.png")
     click.echo(f"\nfigure: {path}", err=True)
 
@@ -190,7 +183,7 @@ def diff_command(old, new, fmt) -> None:
     for title, table in sections:
         click.echo(f"\n{title}: {len(table)}")
         if len(table):
-            click.echo(_aligned(table))
+            click.echo(aligned(table))
 
 
 commands = [refresh_command, history_command, diff_command]

@@ -34,8 +34,9 @@ _REQUIRED_KEYS = {
     "generic_benefit_patterns": list, "not_provision_patterns": list, "threshold_suffix": str, "threshold_prefix": str,
     "period": dict, "cap_before": str, "cap_after": str, "duration": str, "not_stated_patterns": list,
     "foreign_currency": str, "segmentation_checked": list, "aggregate_patterns": list,
-    "project_funding": dict, "tenure_neutral_housing": str,
+    "project_funding": dict, "tenure_neutral_housing": str, "table": dict,
 }
+_TABLE_KEYS = ("month", "year", "cap", "duration_column", "not_money_column")
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,13 @@ class Lexicon:
     project_re: re.Pattern[str]  # a clause about a project grant (项目)
     research_project_re: re.Pattern[str]  # ...whose project is research (研发, 攻关, 科技人才)
     startup_project_re: re.Pattern[str]  # ...or a start-up (创业)
-    tenure_neutral_housing_re: re.Pattern[str]  # housing_purchase cues not tied to buying (安居补贴)
+    tenure_neutral_housing_re: re.Pattern[str]
+    # table headers and cells (provisions.tables)
+    table_month_re: re.Pattern[str]
+    table_year_re: re.Pattern[str]
+    table_cap_re: re.Pattern[str]
+    table_duration_column_re: re.Pattern[str]
+    table_not_money_column_re: re.Pattern[str]  # housing_purchase cues not tied to buying (安居补贴)
 
 
 def _check_schema(data: object, path: Path) -> dict:
@@ -91,6 +98,9 @@ def _check_schema(data: object, path: Path) -> dict:
     for key in ("month_before", "year_before", "month_after", "year_after"):
         if not isinstance(data["period"].get(key), str):
             raise TalentbenchError(f"lexicon {path}: period.{key} missing")
+    for key in _TABLE_KEYS:
+        if not isinstance(data["table"].get(key), str):
+            raise TalentbenchError(f"lexicon {path}: table.{key} missing")
     for key in ("project", "research", "startup"):
         if not isinstance(data["project_funding"].get(key), str):
             raise TalentbenchError(f"lexicon {path}: project_funding.{key} missing")
@@ -238,6 +248,7 @@ def load_lexicon(path: Path | str | None = None) -> Lexicon:
         research_project_re=_compile(data["project_funding"]["research"], path),
         startup_project_re=_compile(data["project_funding"]["startup"], path),
         tenure_neutral_housing_re=_compile(data["tenure_neutral_housing"], path),
+        **{f"table_{key}_re": _compile(data["table"][key], path) for key in _TABLE_KEYS},
     )
 
 

@@ -39,13 +39,8 @@ _BARE_RE = re.compile(r"(?P<pre>(?:最高|不超过|不高于|上限|最多|每�
 _CELL_FILLER_RE = re.compile(
     r"(?:最高|不超过|不高于|上限|最多|封顶|每人|每户|每月|每年|按月|按年|一次性|发放|给予|补贴|/|人|月|年|户|"
     r"[\s()（）·,，、.;；])*")
-_MONTH_RE = re.compile(r"每月|/\s*(?:人\s*[/·]\s*)?月|月度|按月|元\s*/\s*人\s*·\s*月")
-_YEAR_RE = re.compile(r"每年|/\s*(?:人\s*[/·]\s*)?年|按年")
-_CAP_RE = re.compile(r"最高|不超过|不高于|上限|最多|封顶")
-_DURATION_COLUMN_RE = re.compile(r"期限|年限|时长|发放期|发放年限")
 _DURATION_VALUE_RE = re.compile(r"(?P<num>\d+|[一二三四五六七八九十]+)\s*(?P<unit>个月|年)")
 _SCHEDULE_RE = re.compile(r"第\s*([一二三四五六七八九十\d]+)\s*年")
-_NOT_MONEY_COLUMN_RE = re.compile(r"序号|年龄|社保|月数|人数|比例|期限|年限|时长|日期|时间|编号|名额")
 _SENTENCE_RE = re.compile(r"[^。;；\n]+")
 _NEAR_LINES = 3  # lines before and after a table searched for units, benefits and durations
 
@@ -157,7 +152,7 @@ class TableReader:
         row_cells = row[: table.n_header_cols]
         column_header = table.column_header(c)
         row_header = table.row_header(r)
-        if _NOT_MONEY_COLUMN_RE.search(column_header) and not re.search(r"元|金额|补贴|标准", column_header):
+        if self.lex.table_not_money_column_re.search(column_header) and not re.search(r"元|金额|补贴|标准", column_header):
             return None
         figure = self._figure(cell, [unit_of(column_header), unit_of(row_header), table_unit])
         if figure is None:
@@ -174,11 +169,11 @@ class TableReader:
         # the cell, then the units the headers and caption state, then the header words
         for text in (cell_text, unit_of(column_header) or "", unit_of(row_header) or "",
                      column_header, row_header, table_unit or "", table.caption):
-            month, year = _MONTH_RE.search(text), _YEAR_RE.search(text)
+            month, year = self.lex.table_month_re.search(text), self.lex.table_year_re.search(text)
             if month or year:
                 period = "month" if month and (not year or month.start() < year.start()) else "year"
                 break
-        is_cap = bool(_CAP_RE.search(cell_text) or _CAP_RE.search(column_header))
+        is_cap = bool(self.lex.table_cap_re.search(cell_text) or self.lex.table_cap_re.search(column_header))
         schedule = bool(_SCHEDULE_RE.search(column_header))
         duration = None
         if period != "once" and not schedule:
@@ -235,7 +230,7 @@ class TableReader:
 
     def _row_duration(self, table: Table, row: list[Cell]) -> int | None:
         for c, cell in enumerate(row):
-            if _DURATION_COLUMN_RE.search(table.column_header(c)):
+            if self.lex.table_duration_column_re.search(table.column_header(c)):
                 match = _DURATION_VALUE_RE.search(cell.text)
                 if match:
                     return duration_months(match.group("num"), match.group("unit"))
