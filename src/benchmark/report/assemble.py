@@ -135,6 +135,25 @@ def strengths(a, focus: str) -> tuple[pd.DataFrame, list[str]]:
     return table.sort_values("gap", ascending=False).reset_index(drop=True), unknown
 
 
+def district_note(a, focus: str) -> list[Text]:
+    """Where a city's cash is mostly paid by a district, say so: the index compares city-wide
+    offers, and a leader must not read a low city-wide value as "pays nothing"."""
+    values = a.valuation.values
+    mine = values[(values["city"] == focus) & values["profile"].isin(a.profile_spec.codes)]
+    district = mine[(mine["scope"] == "district") & mine["district"].notna()].set_index("profile")
+    city = mine[mine["scope"] == "city"].set_index("profile")["value_cny"]
+    above = [p for p in district.index if pd.notna(district.at[p, "value_cny"])
+             and district.at[p, "value_cny"] > (city.get(p) if pd.notna(city.get(p)) else 0)]
+    if not above:
+        return []
+    parts = "；".join(f"{display.PROFILE_NAMES.get(p, p)} {display.yuan(district.at[p, 'value_cny'])}"
+                     f"（{district.at[p, 'district']}，市级 {display.yuan(city.get(p))}）" for p in above)
+    used = any(i.measure == "district_topup" for i in a.framework.indicators if i.code in a.indicator_codes)
+    return [Text("区县加码：在最优区县可得的现金高于市级：" + parts + "。"
+                 + ("区县加码作为单独指标计入综合指数（权重减半）。" if used else
+                    "区县加码指标因已知城市不足一半，未纳入综合指数：综合排名只比较全市统一的政策。"))]
+
+
 def summary_section(a, view, lift: pd.DataFrame | None) -> Section:
     focus = view.city
     res = a.results.set_index("city")
@@ -158,13 +177,19 @@ def summary_section(a, view, lift: pd.DataFrame | None) -> Section:
                            f"以下仅就有来源的项目与同类城市（{'、'.join(view.peers)}）逐项比较。"))
     table, unknown = strengths(a, focus)
     if len(table):
-        fmt = lambda r: f"{r['name']}（本市 {r['score']:.0f} 分，同类中位 {r['peer_median']:.0f} 分）"  # noqa: E731
+        def fmt(r) -> str:
+            raw = a.matrix.at[focus, r["indicator"]]
+            ind = next(i for i in a.framework.indicators if i.code == r["indicator"])
+            shown = f"{raw:g}" if ind.is_count else display.yuan(raw)
+            return f"{r['name']}（本市 {shown}；标准化得分 {r['score']:.0f}，同类中位 {r['peer_median']:.0f}）"
+
         best = table[table["gap"] > 0].head(3)
         worst = table[table["gap"] < 0].sort_values("gap").head(3)
         blocks.append(Text("相对强项：" + ("；".join(fmt(r) for _, r in best.iterrows()) or "无明显强项") + "。"))
         blocks.append(Text("相对弱项：" + ("；".join(fmt(r) for _, r in worst.iterrows()) or "无明显弱项") + "。"))
     if unknown:
         blocks.append(Text("无来源数据、未计分的指标：" + "、".join(unknown) + "（缺口不等于零，需核实）。"))
+    blocks += district_note(a, focus)
     totals = view.summary[view.summary["benefit"] == "total"] if len(view.summary) else view.summary
     outbid, only_peers = [], []
     for _, r in totals.iterrows():
