@@ -41,19 +41,36 @@ def load_method_yaml(path: Path | None, default: str, label: str, list_key: str)
     return config
 
 
+def load_uncertainty(path: Path | None) -> dict:
+    """The uncertain method choices (resources/framework/uncertainty.yaml), checked against
+    ``benchmark.schemas.UncertaintyFile``: one clear line for a wrong type or an absurd number."""
+    from benchmark.schemas import UncertaintyFile, check_yaml
+
+    path = Path(path) if path else resource("framework", "uncertainty.yaml")
+    model = check_yaml(UncertaintyFile, read_yaml(path, "uncertainty spec"), path, "uncertainty spec")
+    return model.model_dump()
+
+
 def read_provisions_csv(path: Path) -> pd.DataFrame:
     """Read a curated provisions CSV given by the user, with a clear error for each way it can be bad."""
+    from benchmark import city_registry
     from benchmark.dataset import validate_provisions
 
     try:
-        table = pd.read_csv(path, encoding="utf-8")
+        # as text, like the embedded table: a district called "NA" stays a district, and a "nan"
+        # typed into a number is refused rather than read as unknown
+        table = pd.read_csv(path, encoding="utf-8", dtype=str, keep_default_na=False, na_values=[""])
     except FileNotFoundError:
         raise TalentbenchError(f"provisions file not found: {path}") from None
     except UnicodeDecodeError:
         raise TalentbenchError(f"provisions file {path} is not UTF-8 text") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise TalentbenchError(f"provisions file {path} is not a readable CSV: {str(exc).splitlines()[0]}") from None
-    return validate_provisions(table, where=str(path))
+    table = validate_provisions(table, where=str(path))
+    unknown = sorted(set(table["city"].dropna()) - set(city_registry.load_cities()["city"]))
+    if unknown:
+        raise TalentbenchError(f"{path}: provisions name cities not in the registry: {', '.join(unknown)}")
+    return table
 
 
 @dataclass(frozen=True)
@@ -88,13 +105,10 @@ def load_inputs(provisions_path: Path | None = None, framework_path: Path | None
 
     provisions = read_provisions_csv(provisions_path) if provisions_path else dataset.load_provisions()
     cities = city_registry.load_cities()
-    unknown = sorted(set(provisions["city"]) - set(cities["city"]))
-    if unknown:
-        raise TalentbenchError(f"provisions name cities not in the registry: {', '.join(unknown)}")
     return Inputs(
         framework=load_framework(framework_path),
         spec=load_method_yaml(spec_path, "index_spec.yaml", "method spec", "steps"),
-        uncertain=load_method_yaml(uncertainty_path, "uncertainty.yaml", "uncertainty spec", "inputs"),
+        uncertain=load_uncertainty(uncertainty_path),
         profile_spec=load_profiles(), provisions=provisions,
         features=dataset.load_features(Path(features_path) if features_path else None),
         cities=cities, stats=dataset.load_city_stats().set_index("city"), statuses=tuple(statuses),

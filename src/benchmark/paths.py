@@ -23,6 +23,7 @@ def resource(*parts: str) -> Path:
 
 
 MAX_YAML_BYTES = 1_000_000  # a method or settings file is a few kilobytes
+MAX_YAML_DEPTH = 50  # ours nest four deep; thousands of "[" would exhaust Python's stack
 
 
 def _no_alias_loader():
@@ -31,12 +32,21 @@ def _no_alias_loader():
     import yaml
 
     class NoAliasLoader(yaml.SafeLoader):
+        depth = 0
+
         def compose_node(self, parent, index):  # noqa: ANN001, ANN201 - PyYAML's signature
             if self.check_event(yaml.AliasEvent):
                 event = self.peek_event()
                 raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in "
                                                   "talentbench configuration files", event.start_mark)
-            return super().compose_node(parent, index)
+            if self.depth >= MAX_YAML_DEPTH:
+                raise yaml.composer.ComposerError(None, None, f"nested deeper than {MAX_YAML_DEPTH} "
+                                                  "levels", self.peek_event().start_mark)
+            self.depth += 1
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
 
     return NoAliasLoader
 
@@ -62,8 +72,31 @@ def read_yaml(path: Path | str, what: str) -> Any:
         raise TalentbenchError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
     try:
         return yaml.load(text, Loader=_no_alias_loader())  # noqa: S506 - a SafeLoader subclass
+    except RecursionError:
+        raise TalentbenchError(f"cannot read {what} {path}: not valid YAML: nested too deeply") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise TalentbenchError(f"cannot read {what} {path}: not valid YAML{where}: {problem}") from None
+
+
+def yaml_position(path: Path | str, keys: tuple) -> tuple[int, int] | None:
+    """Line and column (1-based) of the value at ``keys`` (mapping keys and list indexes) in a
+    YAML file that :func:`read_yaml` has already read; None when it cannot be found."""
+    import yaml
+
+    try:
+        node = yaml.compose(Path(path).read_text(encoding="utf-8"), Loader=_no_alias_loader())
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
+        return None
+    for key in keys:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == str(key)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            break
+        if node is None:
+            return None
+    return node.start_mark.line + 1, node.start_mark.column + 1

@@ -51,6 +51,11 @@ def main(argv: list[str] | None = None) -> None:
         # One line, whatever the message wraps (a YAML parser's error spans several lines).
         click.echo(f"talentbench: error: {' '.join(str(exc).split())}", err=True)
         sys.exit(2)
+    except NotADirectoryError as exc:
+        # e.g. --out report.pdf/x: a part of the path is a file
+        click.echo(f"talentbench: error: a part of this path is a file, not a folder: {exc.filename}",
+                   err=True)
+        sys.exit(2)
     except IsADirectoryError as exc:
         click.echo(f"talentbench: error: expected a file but got a folder: {exc.filename}", err=True)
         sys.exit(2)

@@ -9,11 +9,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
 from benchmark.cli.output import FORMATS, emit
+from benchmark.errors import TalentbenchError
 from benchmark.paths import resource, workdir
 
 
@@ -37,7 +39,6 @@ def _enriched_candidates(candidates_path: Path, corpus: Path | None, documents: 
     if documents is not None:
         import pandas as pd
 
-        from benchmark.errors import TalentbenchError
 
         if not documents.is_file():
             raise TalentbenchError(f"documents table not found: {documents} (run `talentbench parse`)")
@@ -49,7 +50,6 @@ def _enriched_candidates(candidates_path: Path, corpus: Path | None, documents: 
     texts = curate.read_corpus(corpus)
     unknown = sorted(set(cands["doc"]) - set(texts))
     if unknown:
-        from benchmark.errors import TalentbenchError
 
         raise TalentbenchError(f"candidates name documents not in {corpus}: {', '.join(unknown[:5])}")
     return curate.enrich(curate.locate_offsets(cands, texts), texts)
@@ -127,11 +127,25 @@ def apply_review_command(queue_file: Path, decisions: Path | None, out: Path | N
     q = read_queue(queue_file)
     updated = apply_review(q, recorded)
     table = curated(updated)
-    write_queue(updated, decisions)
+    for target in (out, decisions):  # both places must be writable before either is written
+        _check_writable(target)
+    # the curated table first: the decisions record a review only once its table is written
     write_csv(table, out)
+    write_queue(updated, decisions)
     counts = updated["decision"].value_counts().to_dict()
     click.echo(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "no decisions")
     click.echo(f"decisions -> {decisions}\ncurated provisions ({len(table)} rows) -> {out}")
+
+
+def _check_writable(path: Path) -> None:
+    if path.is_dir():
+        raise TalentbenchError(f"{path} is a folder; give a file name")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise TalentbenchError(f"cannot write {path}: a part of its path is a file, not a folder") from None
+    if not os.access(path.parent, os.W_OK):
+        raise TalentbenchError(f"cannot write {path}: its folder is not writable")
 
 
 @dataset_group.command("conflicts")

@@ -8,14 +8,14 @@ import pandas as pd
 
 from benchmark.dataset import curate
 from benchmark.dataset.review import read_decisions
-from benchmark.dataset.tables import context_problems, provision_problems
+from benchmark.dataset.tables import context_problems, csv_bytes, provision_problems
 from benchmark.errors import TalentbenchError
 from benchmark.paths import resource
 from benchmark.store import atomic_write_bytes
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> Path:
-    atomic_write_bytes(path, df.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    atomic_write_bytes(path, csv_bytes(df))
     return path
 
 

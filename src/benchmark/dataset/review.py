@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from benchmark.dataset.schema import CONTEXT_COLUMNS, PROVISION_COLUMNS
-from benchmark.dataset.tables import coerce_provisions
+from benchmark.dataset.tables import coerce_provisions, csv_bytes
 from benchmark.errors import TalentbenchError
 from benchmark.store import atomic_write_bytes
 
@@ -241,7 +241,7 @@ def write_queue(queue: pd.DataFrame, path: Path) -> Path:
     if suffix == ".csv":
         safe = queue.apply(lambda col: col.map(neutralise) if col.dtype == object or
                            pd.api.types.is_string_dtype(col) else col)
-        data = safe.to_csv(index=False).encode("utf-8-sig")
+        data = csv_bytes(safe, "utf-8-sig")
     elif suffix == ".xlsx":
         import io
 

@@ -5,10 +5,12 @@ Unknown values stay missing (NaN / <NA>): a gap in the dataset is never a zero.
 
 from __future__ import annotations
 
+import csv
+import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
+import pandera.pandas as pa
 
 from benchmark.dataset.schema import (
     BENEFITS,
@@ -23,6 +25,7 @@ from benchmark.dataset.schema import (
 )
 from benchmark.errors import TalentbenchError
 from benchmark.paths import resource
+from benchmark.schemas import finite_number, table_problems
 
 _TEXT = "string"
 MAX_AMOUNT = 1e10  # 100 亿元: far above any talent package; a larger figure is a typing error
@@ -61,6 +64,40 @@ def coerce_provisions(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _numbers_schema() -> dict:
+    # a benefit is a finite, non-negative sum of yuan: an inf or a negative amount would
+    # silently reorder every city
+    amount = finite_number(0, MAX_AMOUNT, name=f"an amount of yuan between 0 and {MAX_AMOUNT:.0e}")
+    return {
+        "amount_cny": pa.Column(float, amount, nullable=False),
+        "amount_max_cny": pa.Column(float, amount, nullable=True),
+        "duration_months": pa.Column("Int64", finite_number(1, 1200, name="1 to 1200 months"),
+                                     nullable=True),
+        "start": pa.Column("Int64", finite_number(0, name="a character offset >= 0"), nullable=True),
+        "end": pa.Column("Int64", finite_number(0, name="a character offset >= 0"), nullable=True),
+    }
+
+
+PROVISION_NUMBERS = _numbers_schema()
+_SPAN_IN_ORDER = pa.Check(lambda df: df["start"].isna() | df["end"].isna() | (df["end"] >= df["start"]),
+                          name="evidence span with end >= start")
+
+
+# As written in the file: a number is digits; "nan", "inf" or "十万" is not (an empty cell is unknown)
+def _written_as(pattern: str, name: str) -> pa.Check:
+    regex = re.compile(pattern)
+    return pa.Check(lambda s: s.isna() | s.map(lambda v: bool(regex.fullmatch(str(v).strip()))), name=name)
+
+
+_DECIMAL = _written_as(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?",
+                       "a plain number (an empty cell means unknown)")
+_WHOLE = _written_as(r"\+?\d+(\.0*)?", "a whole number (an empty cell means unknown)")
+PROVISION_NUMBER_TEXT = {
+    **{col: pa.Column(str, _DECIMAL, nullable=True) for col in ("amount_cny", "amount_max_cny")},
+    **{col: pa.Column(str, _WHOLE, nullable=True) for col in ("duration_months", "start", "end")},
+}
+
+
 def provision_problems(df: pd.DataFrame) -> list[str]:
     """Problems with a (coerced) provisions table, one message per problem (empty = valid)."""
     problems = []
@@ -70,18 +107,8 @@ def provision_problems(df: pd.DataFrame) -> list[str]:
         bad = df.loc[~df[col].isin(allowed), col]
         for i, v in bad.items():
             problems.append(f"row {i}: {col}={v!r} not in {allowed}")
+    problems += table_problems(df, PROVISION_NUMBERS, checks=[_SPAN_IN_ORDER])
     for i, row in df.iterrows():
-        if pd.isna(row["amount_cny"]):
-            problems.append(f"row {i}: amount_cny missing")
-        else:
-            for col in ("amount_cny", "amount_max_cny"):
-                v = row[col]
-                # a benefit is a finite, non-negative sum of yuan (an inf or a negative
-                # amount would silently reorder every city)
-                if pd.notna(v) and not (np.isfinite(v) and 0 <= v <= MAX_AMOUNT):
-                    problems.append(f"row {i}: {col}={v!r} is not an amount of yuan between 0 and {MAX_AMOUNT:.0e}")
-        if pd.notna(row["duration_months"]) and not 0 < row["duration_months"] <= 1200:
-            problems.append(f"row {i}: duration_months={row['duration_months']!r} is not 1–1200 months")
         if pd.isna(row["source_url"]) or not str(row["source_url"]).startswith("http"):
             problems.append(f"row {i}: a number without a source URL")
         if row["scope"] == "district" and pd.isna(row["district"]):
@@ -133,6 +160,10 @@ def validate_provisions(df: pd.DataFrame, where: str = "provisions") -> pd.DataF
     missing = [c for c in PROVISION_COLUMNS if c not in df.columns]
     if missing:
         raise TalentbenchError(f"{where}: missing column(s) {', '.join(missing)}")
+    as_text = df[list(PROVISION_NUMBER_TEXT)].astype("string")
+    problems = table_problems(as_text, PROVISION_NUMBER_TEXT)
+    if problems:
+        raise TalentbenchError(f"{where}: {problems[0]}")
     try:
         table = coerce_provisions(df)
     except (ValueError, TypeError) as exc:
@@ -142,6 +173,16 @@ def validate_provisions(df: pd.DataFrame, where: str = "provisions") -> pd.DataF
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
         raise TalentbenchError(f"{where}: " + "; ".join(problems[:3]) + more)
     return table
+
+
+def csv_bytes(df: pd.DataFrame, encoding: str = "utf-8") -> bytes:
+    """``df`` as CSV with "\\n" line ends. Python's csv writer leaves a field holding a bare
+    carriage return unquoted, and every reader then splits the row there; such a table is
+    written with every field quoted (evidence must stay exactly the document's text)."""
+    has_cr = any(df[col].map(lambda v: isinstance(v, str) and "\r" in v).any()
+                 for col in df.columns if df[col].dtype == object or pd.api.types.is_string_dtype(df[col]))
+    quoting = csv.QUOTE_ALL if has_cr else csv.QUOTE_MINIMAL
+    return df.to_csv(index=False, lineterminator="\n", quoting=quoting).encode(encoding)
 
 
 def load_provisions(path: Path | None = None) -> pd.DataFrame:

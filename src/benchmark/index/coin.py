@@ -97,7 +97,14 @@ class CompositeIndex:
 
     @classmethod
     def from_csv(cls, data_path: str | Path, meta_path: str | Path) -> CompositeIndex:
-        return cls(_read_csv(data_path, "iData"), _read_csv(meta_path, "iMeta"))
+        idata, imeta = _read_csv(data_path, "iData"), _read_csv(meta_path, "iMeta")
+        try:
+            return cls(idata, imeta)
+        except TalentbenchError as exc:
+            # the tables' checks name the table; the user needs the file
+            text = str(exc)
+            path = {"iData": data_path, "iMeta": meta_path}.get(text[:5])
+            raise TalentbenchError(f"{text} ({path})" if path else text) from None
 
     # -- building ---------------------------------------------------------------------------
 

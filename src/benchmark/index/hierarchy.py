@@ -256,10 +256,23 @@ def validate_idata(idata: pd.DataFrame, fw: Hierarchy) -> pd.DataFrame:
         raise TalentbenchError(f"iData is missing column(s) named in iMeta: {', '.join(missing)}")
     for col in needed:
         data[col] = _numeric_column(data[col], col)
+    _check_finite(data, needed)
     if "uName" not in data.columns:
         data.insert(1, "uName", data["uCode"])
     # COINr's new_coin() orders units by uCode; every stage keeps that order
     return data.sort_values("uCode", kind="stable").reset_index(drop=True)
+
+
+def _check_finite(data: pd.DataFrame, columns: list[str]) -> None:
+    """An inf or 1e308 would normalise every other unit to 0 (or NaN): refuse it, naming the cell."""
+    import pandera.pandas as pa
+
+    from benchmark.schemas import finite_number, table_problems
+
+    problems = table_problems(data, {c: pa.Column(float, finite_number(), nullable=True) for c in columns})
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise TalentbenchError(f"iData {problems[0]}{more}")
 
 
 def _numeric_column(col: pd.Series, name: str) -> pd.Series:

@@ -414,15 +414,17 @@ def sensitivity(coin: CompositeIndex, inputs: list[dict] | None = None, n: int =
 
 
 def inputs_from_yaml(path: str) -> list[dict]:
+    """The uncertain inputs of a YAML file: a list of inputs, or a mapping with the list under
+    ``inputs`` (the layout of resources/framework/uncertainty.yaml); checked against
+    ``benchmark.schemas.UncertaintyFile``."""
     from benchmark.paths import read_yaml
+    from benchmark.schemas import UncertaintyFile, check_yaml
 
-    p = path
     raw = read_yaml(path, "uncertain-inputs file")
-    if isinstance(raw, dict):
-        raw = raw.get("inputs")
-    if not isinstance(raw, list):
-        raise TalentbenchError(f"{p}: expected a list of uncertain inputs under 'inputs'")
-    return copy.deepcopy(raw)
+    if isinstance(raw, list):
+        raw = {"inputs": raw}
+    model = check_yaml(UncertaintyFile, raw, path, "uncertain-inputs file")
+    return [u.model_dump() for u in model.inputs]
 
 
 __all__ = ["Replicator", "SensitivityResult", "UncertainInput", "UncertaintyResult", "default_inputs",

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
 import lxml.etree
 import lxml.html
@@ -88,15 +89,15 @@ class LinkRules:
     @classmethod
     def load(cls, path: Path | None = None) -> LinkRules:
         path = path or resource("crawl", "rules.yaml")
-        raw = read_yaml(path, "crawl rules") or {}
-        names = [f for f in cls.__dataclass_fields__]
-        unknown = set(raw) - set(names)
-        missing = set(names) - set(raw)
-        if unknown or missing:
-            raise TalentbenchError(
-                f"crawl rules {path}: unknown {sorted(unknown)}, missing {sorted(missing)}"
-            )
-        return cls(**{n: tuple(str(v) for v in (raw[n] or [])) for n in names})
+        from pydantic import Field, create_model
+
+        from benchmark.schemas import Strict, check_yaml
+
+        words = list[Annotated[str, Field(min_length=1, max_length=500)]] | None
+        schema = create_model("CrawlRules", __base__=Strict,
+                              **{name: (words, ...) for name in cls.__dataclass_fields__})
+        rules = check_yaml(schema, read_yaml(path, "crawl rules"), path, "crawl rules")
+        return cls(**{n: tuple(v or ()) for n, v in rules.model_dump().items()})
 
     # The role a link would have: 'attachment', 'pagination', 'article', 'section' or None.
     def classify(self, link: Link, from_role: str) -> str | None:
