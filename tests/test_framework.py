@@ -19,7 +19,7 @@ def test_packaged_framework_is_a_valid_three_level_hierarchy():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("index: {code: X, name: x}\npillars: []\n", "missing required key 'indicators'"),
+        ("index: {code: X, name: x}\npillars: []\n", "pillars: List should have at least 1 item"),
         ("index: {code: X, name: x}\npillars: [{code: P, name: p}]\nindicators:\n"
          "  - {code: a, name: a, pillar: Q, measure: max_value}\n", "unknown pillar 'Q'"),
         ("index: {code: X, name: x}\npillars: [{code: P, name: p}]\nindicators:\n"

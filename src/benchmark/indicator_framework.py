@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Literal
 
 import pandas as pd
+from pydantic import Field
 
 from benchmark.errors import TalentbenchError
 from benchmark.paths import read_yaml, resource
+from benchmark.schemas import Strict, check_yaml
 
 PROFILE_MEASURES = {"profile_value", "district_topup"}
 PROVISION_MEASURES = {"max_value"}
@@ -109,66 +112,71 @@ class Framework:
         return pd.DataFrame(rows)
 
 
-def _number(value: object, what: str, where: str, low: float, high: float) -> float:
-    """A finite number within [low, high], or a one-line error naming the file and the key."""
-    import math
-
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise TalentbenchError(f"{where}: {what} must be a number, not {value!r}") from None
-    if not (math.isfinite(number) and low <= number <= high):
-        raise TalentbenchError(f"{where}: {what} must be a finite number from {low:g} to {high:g}, not {value!r}")
-    return number
+Code = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^\S+$")]
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+Weight = Annotated[float, Field(ge=0, le=1000)]
 
 
-def _require(mapping: dict, key: str, where: str):
-    if not isinstance(mapping, dict) or key not in mapping:
-        raise TalentbenchError(f"{where}: missing required key {key!r}")
-    return mapping[key]
+class NodeSpec(Strict):
+    code: Code
+    name: Text
+
+
+class PillarSpec(NodeSpec):
+    weight: Weight = 1.0
+
+
+class IndicatorSpec(Strict):
+    """One indicator of the framework file (the schema is documented at the top of
+    resources/framework/talent_policy_index.yaml)."""
+
+    code: Code
+    name: Text
+    pillar: Code
+    measure: Literal[tuple(sorted(MEASURES))]  # type: ignore[valid-type]
+    direction: Literal[1, -1] = 1
+    weight: Weight = 1.0
+    tiers: list[Code] = []
+    benefits: list[Code] = []
+    scope: Literal[tuple(sorted(SCOPES))] = "city"  # type: ignore[valid-type]
+    features: list[Code] = []
+    levels: dict[Code, Annotated[float, Field(ge=-1e6, le=1e6)]] = {}
+    profile: Code | None = None
+    profiles: list[Code] = []
+    items: list[Code] = []
+
+
+class FrameworkFile(Strict):
+    version: Annotated[int, Field(ge=1, le=1000)] = 1
+    min_coverage: Annotated[float, Field(ge=0, le=1)] = 0.0
+    index: NodeSpec
+    pillars: Annotated[list[PillarSpec], Field(min_length=1, max_length=100)]
+    indicators: Annotated[list[IndicatorSpec], Field(min_length=1, max_length=1000)]
 
 
 def load_framework(path: Path | str | None = None) -> Framework:
-    """Load and validate an indicator framework YAML (default: the packaged talent-policy index)."""
+    """Load and validate an indicator framework YAML (default: the packaged talent-policy index).
+
+    The file's shape, types and ranges are ``FrameworkFile``; what follows checks what a schema
+    cannot: that names refer to pillars, profiles and vocabulary that exist."""
     path = Path(path) if path else resource("framework", "talent_policy_index.yaml")
-    raw = read_yaml(path, "framework file")
+    raw = check_yaml(FrameworkFile, read_yaml(path, "framework file"), path, "framework file")
     where = f"framework {path.name}"
-    index = _require(raw, "index", where)
-    entries = _require(raw, "indicators", where)
-    pillar_list = _require(raw, "pillars", where)
-    if not isinstance(pillar_list, list) or not pillar_list:
-        raise TalentbenchError(f"{where}: 'pillars' must be a non-empty list")
-    pillars = pd.DataFrame(
-        [{"code": _require(p, "code", where), "name": _require(p, "name", where),
-          "weight": _number(p.get("weight", 1.0), f"weight of pillar {p.get('code')}", where, 0, 1000)}
-         for p in pillar_list]
-    )
+    pillars = pd.DataFrame([p.model_dump() for p in raw.pillars], columns=["code", "name", "weight"])
     vocab = vocabulary()
     indicators = []
-    for entry in entries:
-        code = _require(entry, "code", where)
-        here = f"{where}, indicator {code}"
+    for entry in raw.indicators:
+        here = f"{where}, indicator {entry.code}"
         indicator = Indicator(
-            code=code,
-            name=_require(entry, "name", here),
-            pillar=_require(entry, "pillar", here),
-            measure=_require(entry, "measure", here),
-            direction=int(entry.get("direction", 1)),
-            weight=_number(entry.get("weight", 1.0), "weight", here, 0, 1000),
-            tiers=tuple(entry.get("tiers", ())),
-            benefits=tuple(entry.get("benefits", ())),
-            scope=entry.get("scope", "city"),
-            features=tuple(entry.get("features", ())),
-            levels=tuple((str(k), float(v)) for k, v in (entry.get("levels") or {}).items()),
-            profiles=tuple(entry.get("profiles") or ([entry["profile"]] if entry.get("profile") else ())),
-            items=tuple(entry.get("items", ())),
+            code=entry.code, name=entry.name, pillar=entry.pillar, measure=entry.measure,
+            direction=entry.direction, weight=entry.weight, tiers=tuple(entry.tiers),
+            benefits=tuple(entry.benefits), scope=entry.scope, features=tuple(entry.features),
+            levels=tuple(entry.levels.items()),
+            profiles=tuple(entry.profiles or ([entry.profile] if entry.profile else ())),
+            items=tuple(entry.items),
         )
         if indicator.pillar not in set(pillars["code"]):
             raise TalentbenchError(f"{here}: unknown pillar {indicator.pillar!r}")
-        if indicator.measure not in MEASURES:
-            raise TalentbenchError(f"{here}: measure must be one of {sorted(MEASURES)}")
-        if indicator.scope not in SCOPES:
-            raise TalentbenchError(f"{here}: scope must be one of {sorted(SCOPES)}")
         if indicator.from_features and not indicator.features:
             raise TalentbenchError(f"{here}: measure {indicator.measure} needs a list of 'features'")
         if indicator.from_profiles and not indicator.profiles:
@@ -181,8 +189,6 @@ def load_framework(path: Path | str | None = None) -> Framework:
             raise TalentbenchError(f"{here}: not in the provision vocabulary: {bad_items}")
         if indicator.measure == "feature_ordinal" and not indicator.levels:
             raise TalentbenchError(f"{here}: feature_ordinal needs 'levels' (value: score)")
-        if indicator.direction not in (1, -1):
-            raise TalentbenchError(f"{here}: direction must be 1 or -1")
         unknown = (set(indicator.tiers) - set(vocab.tiers)) | (set(indicator.benefits) - set(vocab.benefits))
         if unknown:
             raise TalentbenchError(f"{here}: not in the provision vocabulary: {sorted(unknown)}")
@@ -191,10 +197,10 @@ def load_framework(path: Path | str | None = None) -> Framework:
     if len(set(codes)) != len(codes):
         raise TalentbenchError(f"{where}: indicator codes must be unique")
     return Framework(
-        index_code=_require(index, "code", where),
-        index_name=_require(index, "name", where),
-        pillars=pillars[["code", "name", "weight"]],
+        index_code=raw.index.code,
+        index_name=raw.index.name,
+        pillars=pillars,
         indicators=tuple(indicators),
-        min_coverage=_number(raw.get("min_coverage", 0.0), "min_coverage", where, 0, 1),
+        min_coverage=raw.min_coverage,
         source=str(path),
     )

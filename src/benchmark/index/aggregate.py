@@ -10,14 +10,16 @@ children at once. Every function returns a score where higher is better.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
 from benchmark.errors import TalentbenchError
 from benchmark.index.hierarchy import Hierarchy
 from benchmark.index.weights import DATA_DRIVEN_FUNCS
+from benchmark.schemas import Strict, check_yaml
 
 MEANS = ("arithmetic", "geometric", "harmonic")
 GROUP_METHODS = ("topsis", "vikor", "copeland")
@@ -136,6 +138,16 @@ def copeland(x: np.ndarray, w: np.ndarray, variant: str = "classic") -> np.ndarr
     return (wins - losses).astype(float)
 
 
+class AggregateParams(Strict):
+    """Types and ranges of the aggregate step's parameters."""
+
+    method: Annotated[str, Field(min_length=1)] | Annotated[list[str], Field(min_length=1, max_length=20)] = \
+        "arithmetic"
+    dat_thresh: Annotated[float, Field(ge=0, le=1)] | None = None
+    vikor_v: Annotated[float, Field(ge=0, le=1)] = 0.5
+    copeland: Annotated[str, Field(min_length=1)] = "classic"
+
+
 class Aggregate:
     """The ``aggregate`` step: one method for all levels or a list with one per level."""
 
@@ -147,6 +159,7 @@ class Aggregate:
         unknown = sorted(map(str, set(params) - set(self.defaults)))
         if unknown:
             raise TalentbenchError(f"aggregate: unknown parameter(s) {unknown}; allowed: {sorted(self.defaults)}")
+        check_yaml(AggregateParams, params, None, "aggregate step")
         self.params = {**self.defaults, **params}
         methods = self.params["method"]
         for m in methods if isinstance(methods, list) else [methods]:

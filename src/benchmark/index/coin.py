@@ -37,7 +37,17 @@ def load_spec(spec: dict | str | Path | None) -> list[tuple[str, dict]]:
     if spec is None:
         return []
     if isinstance(spec, str | Path):
-        spec = read_yaml(spec, "method spec")
+        path = spec
+        data = read_yaml(path, "method spec")
+        try:
+            if data is None:
+                raise TalentbenchError("the file is empty; it needs a list of steps under 'steps'")
+            steps = load_spec(data)
+            for name, params in steps:
+                make_step(name, params)  # every parameter checked now, naming the file
+        except TalentbenchError as exc:
+            raise TalentbenchError(f"method spec {path}: {exc}") from None
+        return steps
     if isinstance(spec, list):
         spec = {"steps": spec}
     if not isinstance(spec, dict) or "steps" not in spec or not isinstance(spec["steps"], list):

@@ -9,14 +9,16 @@ plus a dict of details for the audit trail. Formulas follow COINr where COINr ha
 from __future__ import annotations
 
 import contextlib
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
 from benchmark.errors import TalentbenchError
 from benchmark.index.hierarchy import Hierarchy
 from benchmark.index.stats import passes_skew_kurt, rank_min
+from benchmark.schemas import Strict, check_yaml
 
 
 class StepContext:
@@ -41,6 +43,7 @@ class Step:
     name: ClassVar[str] = ""
     defaults: ClassVar[dict[str, Any]] = {}
     methods: ClassVar[tuple[str, ...]] = ()
+    schema: ClassVar[type[Strict] | None] = None  # types and ranges of the parameters
 
     def __init__(self, **params: Any):
         unknown = sorted(map(str, set(params) - set(self.defaults)))
@@ -48,6 +51,8 @@ class Step:
             raise TalentbenchError(
                 f"{self.name}: unknown parameter(s) {unknown}; allowed: {sorted(self.defaults)}"
             )
+        if self.schema is not None:
+            check_yaml(self.schema, params, None, f"{self.name} step")
         self.params = {**self.defaults, **params}
         if self.methods and self.params.get("method") not in self.methods:
             raise TalentbenchError(
@@ -83,6 +88,52 @@ def _with_values(data: pd.DataFrame, fw: Hierarchy, values: np.ndarray) -> pd.Da
     return out
 
 
+# -- parameter schemas: types and ranges; each step's check() adds what depends on others ----
+
+Number = Annotated[float, Field(ge=-1e15, le=1e15)]
+Positive = Annotated[float, Field(gt=0, le=1e15)]
+Label = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class DenominateParams(Strict):
+    denominators: dict[Label, Label] | None = None
+    scale: Positive = 1.0
+
+
+class ImputeParams(Strict):
+    method: Label = "mean"
+    group: Label | None = None
+    imputer: Label = "knn"
+    imputer_params: dict[str, Any] | None = None
+
+
+class ScreenParams(Strict):
+    min_data: Annotated[float, Field(ge=0, le=1)] = 0.0
+    on: Label | None = None
+    exclude: list[Label] | None = None
+
+
+class TreatParams(Strict):
+    method: Label = "winsorise_log"
+    winmax: Annotated[float, Field(ge=0, le=10_000)] | None = 5
+    skew: Annotated[float, Field(gt=0, le=1e6)] = 2.0
+    kurt: Annotated[float, Field(ge=-1e6, le=1e6)] = 3.5
+    all: bool = False
+    skip: list[Label] | None = None
+
+
+class NormaliseParams(Strict):
+    method: Label = "minmax"
+    range: list[Number] | tuple[Number, Number] = [0, 100]
+    mean: Number = 0.0
+    sd: Positive = 1.0
+    targets: dict[Label, Number] | None = None
+    cap: bool = False
+    goalposts: dict[Label, list[Number]] | None = None
+    scale: Positive = 1.0
+    truncate: bool = True
+
+
 # -- denominate ----------------------------------------------------------------------------
 
 
@@ -90,6 +141,7 @@ class Denominate(Step):
     """Divide indicators by a denominator column of iData (iMeta ``Denominator`` by default)."""
 
     name = "denominate"
+    schema = DenominateParams
     defaults = {"denominators": None, "scale": 1.0}
 
     def check(self) -> None:
@@ -123,6 +175,7 @@ class Impute(Step):
     the lowest/highest known value (bounds for "what if the gap were the worst/best case")."""
 
     name = "impute"
+    schema = ImputeParams
     methods = ("mean", "median", "min", "max", "mean_group", "median_group", "sklearn", "none")
     defaults = {"method": "mean", "group": None, "imputer": "knn", "imputer_params": None}
 
@@ -202,6 +255,7 @@ class Screen(Step):
     """
 
     name = "screen"
+    schema = ScreenParams
     defaults = {"min_data": 0.0, "on": None, "exclude": None}
 
     def check(self) -> None:
@@ -294,6 +348,7 @@ class Treat(Step):
     """
 
     name = "treat"
+    schema = TreatParams
     methods = ("winsorise_log", "winsorise", "log", "none")
     defaults = {"method": "winsorise_log", "winmax": 5, "skew": 2.0, "kurt": 3.5, "all": False,
                 "skip": None}
@@ -352,6 +407,7 @@ class Normalise(Step):
     """
 
     name = "normalise"
+    schema = NormaliseParams
     methods = ("minmax", "zscore", "rank", "prank", "borda", "dist2max", "dist2target", "goalposts",
                "fracmax", "none")
     defaults = {"method": "minmax", "range": [0, 100], "mean": 0.0, "sd": 1.0, "targets": None,

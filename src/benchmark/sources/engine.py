@@ -23,6 +23,7 @@ import pandas as pd
 
 from benchmark.errors import TalentbenchError
 from benchmark.raw_store import RawStore, utc_now, validator_headers
+from benchmark.sources.decoding import accept_encoding
 from benchmark.sources.entry_points import EntryPoint, allowed_hosts
 from benchmark.sources.fetcher import Fetcher, FetchResult
 from benchmark.sources.links import LinkRules, extract_links
@@ -126,6 +127,8 @@ class Crawler:
             "User-Agent": self.agent,
             "Accept": "text/html,application/xhtml+xml,application/pdf,*/*;q=0.8",
             "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5",
+            # Only what our bounded decoders handle (httpx would offer whatever it can decode).
+            "Accept-Encoding": accept_encoding(),
         }
 
         def make_client(verify: bool) -> httpx.AsyncClient:

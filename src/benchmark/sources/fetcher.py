@@ -2,6 +2,10 @@
 
 The fetcher never raises for anything a server can do; every way a fetch can go wrong comes
 back as a :class:`FetchResult` with a short machine-readable ``reason``.
+
+``max_fetch_seconds`` is one budget for the whole fetch of a URL: every attempt, every backoff
+sleep and every redirect hop draws on it, so a server dripping bytes costs at most that long
+however many retries are allowed. Time spent queueing for a politeness slot is not charged.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from datetime import UTC, datetime
 
 import httpx
 
+from benchmark.sources.decoding import BodyDecoder, DecodingRefused
 from benchmark.sources.ratelimit import HostLimiter
 from benchmark.sources.settings import CrawlSettings, FetchPolicy
 from benchmark.sources.urls import host_key, normalize_url
@@ -111,6 +116,26 @@ class _Response:
     wire_bytes: int
 
 
+class _Budget:
+    """Seconds one URL may still spend on requests and backoff sleeps."""
+
+    def __init__(self, seconds: float) -> None:
+        self.left = seconds
+
+    def charge(self, since: float) -> None:
+        self.left -= time.monotonic() - since
+
+
+def raw_body_limit(max_body_bytes: int) -> int:
+    """Cap on the bytes read off the wire for a body whose decoded size may be ``max_body_bytes``.
+
+    Compression grows incompressible data by well under 1 % per layer, so an honest encoded
+    body is never much bigger than its decoded form; this stops a server from streaming
+    endless bytes that decode to nothing (padding after a gzip member, empty deflate blocks).
+    """
+    return max_body_bytes + max_body_bytes // 32 + 64 * 1024
+
+
 @dataclass
 class _Attempts:
     """What the retry loop ended with: a response, or the last failure's reason."""
@@ -136,8 +161,6 @@ def _network_reason(exc: httpx.HTTPError) -> str:
         return "truncated" if "incomplete" in message or "message body" in message else "connection_reset"
     if isinstance(exc, httpx.ReadError | httpx.WriteError):
         return "connection_reset"
-    if isinstance(exc, httpx.DecodingError):
-        return "decoding_error"
     return "network_error"
 
 
@@ -204,10 +227,11 @@ class Fetcher:
         current = url
         wire = 0
         attempts = 0
+        budget = _Budget(self.settings.for_host(host_key(url)).max_fetch_seconds)
         result: FetchResult
         while True:
             policy = self.settings.for_host(host_key(current))
-            tried = await self._get_with_retries(current, headers or {}, policy)
+            tried = await self._get_with_retries(current, headers or {}, policy, budget)
             attempts += tried.attempts
             wire += tried.wire_bytes
             response = tried.response
@@ -261,19 +285,28 @@ class Fetcher:
         return result
 
     async def _get_with_retries(
-        self, url: str, headers: dict[str, str], policy: FetchPolicy
+        self, url: str, headers: dict[str, str], policy: FetchPolicy, budget: _Budget
     ) -> _Attempts:
         wire = 0
         reason: str | None = None
         status: int | None = None
         host = host_key(url)
+        attempts = 0
         for attempt in range(policy.max_retries + 1):
+            if budget.left <= 0:  # spent by earlier attempts or redirect hops
+                reason = reason or "timeout"
+                break
             wait: float | None = None
+            attempts += 1
             try:
                 async with self.limiter.slot(host):
-                    response = await asyncio.wait_for(
-                        self._get_once(url, headers, policy), timeout=policy.max_fetch_seconds
-                    )
+                    began = time.monotonic()
+                    try:
+                        response = await asyncio.wait_for(
+                            self._get_once(url, headers, policy), timeout=budget.left
+                        )
+                    finally:
+                        budget.charge(began)
             except TimeoutError:
                 reason, status = "timeout", None
             except _TransientError as exc:
@@ -281,19 +314,23 @@ class Fetcher:
                 wire += exc.wire_bytes
             except _PermanentError as exc:
                 wire += exc.wire_bytes
-                return _Attempts(None, exc.reason, exc.status, attempt + 1, wire)
+                return _Attempts(None, exc.reason, exc.status, attempts, wire)
             else:
                 wire += response.wire_bytes
                 if response.status not in RETRY_STATUSES:
-                    return _Attempts(response, None, response.status, attempt + 1, wire)
+                    return _Attempts(response, None, response.status, attempts, wire)
                 reason, status = f"http_{response.status}", response.status
                 wait = _retry_after(response.headers, policy.backoff_max_seconds)
             if attempt < policy.max_retries:
                 if wait is None:
                     base = min(policy.backoff_seconds * 2**attempt, policy.backoff_max_seconds)
                     wait = base * self.rng.uniform(0.5, 1.0)  # jitter spreads retries out
+                if wait >= budget.left:
+                    break  # the retry could not start before the budget is spent
+                began = time.monotonic()
                 await asyncio.sleep(wait)
-        return _Attempts(None, reason, status, policy.max_retries + 1, wire)
+                budget.charge(began)
+        return _Attempts(None, reason, status, attempts, wire)
 
     async def _get_once(self, url: str, headers: dict[str, str], policy: FetchPolicy) -> _Response:
         timeout = httpx.Timeout(
@@ -320,16 +357,33 @@ class Fetcher:
             if status in REDIRECT_STATUSES or status == 304 or status >= 400:
                 # Nothing in these bodies is kept; don't spend bandwidth on them.
                 return _Response(status, response_headers, None, head)
+            try:
+                decoder = BodyDecoder.for_headers(
+                    response.headers.get_list("content-encoding"), policy.max_body_bytes
+                )
+            except DecodingRefused as exc:
+                raise _PermanentError(exc.reason, status, head) from None
+            raw_limit = raw_body_limit(policy.max_body_bytes)
+            # An unencoded body's declared length is its decoded length: refuse it unread.
+            declared_limit = raw_limit if decoder.compressed else policy.max_body_bytes
             declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > policy.max_body_bytes:
+            if declared.isdigit() and int(declared) > declared_limit:
                 raise _PermanentError("too_large", status, head)
             body = SpooledBody(SPOOL_IN_MEMORY_BYTES)
             try:
-                # aiter_bytes yields *decoded* bytes, so a gzip bomb hits the cap as it inflates.
-                async for chunk in response.aiter_bytes():
-                    if body.size + len(chunk) > policy.max_body_bytes:
-                        raise _PermanentError("too_large", status, head + response.num_bytes_downloaded)
-                    body.write(chunk)
+                # aiter_raw: the bytes as sent, so httpx's unbounded decoders never run; ours
+                # hand back at most 64 KiB at a time and stop at max_body_bytes decoded.
+                async for raw in response.aiter_raw():
+                    if response.num_bytes_downloaded > raw_limit:
+                        raise DecodingRefused("too_large", "raw body")
+                    for piece in decoder.feed(raw):
+                        body.write(piece)
+                for piece in decoder.finish():
+                    body.write(piece)
+            except DecodingRefused as exc:
+                body.close()
+                wire = head + response.num_bytes_downloaded
+                raise _PermanentError(exc.reason, status, wire) from None
             except BaseException:
                 body.close()
                 raise
