@@ -81,3 +81,52 @@ def test_absurd_numbers_in_the_framework(tmp_path, old, new, message):
     path = tmp_path / "framework.yaml"
     path.write_text(text.replace(old, new), encoding="utf-8")
     one_line_error(talentbench("run", "--framework", str(path), "--out", str(tmp_path / "o")), message)
+
+
+def test_a_bare_carriage_return_in_evidence_stays_inside_its_row(tmp_path):
+    """Finding 7: Python's csv writer left a field holding a bare CR unquoted, and reading the
+    decisions back split that row in two."""
+    from benchmark.dataset import load_provisions
+    from benchmark.dataset.build import write_csv
+    from benchmark.dataset.review import read_queue, write_queue
+
+    table = load_provisions().head(3).copy()
+    table["evidence"] = table["evidence"].astype(object)
+    table.loc[table.index[1], "evidence"] = "每月补贴\r3000元"
+    for path, write in ((tmp_path / "decisions.csv", write_queue), (tmp_path / "curated.csv", write_csv)):
+        write(table, path)
+        back = read_queue(path)
+        assert len(back) == 3
+        assert back["evidence"].iloc[1] == "每月补贴\r3000元"
+
+
+def test_apply_review_writes_nothing_when_its_output_cannot_be_written(tmp_path):
+    """Finding 7: the decisions file was written before a bad --out failed."""
+    from benchmark.paths import resource
+
+    decisions = tmp_path / "decisions.csv"
+    decisions.write_text("key,decision\nold,accept\n", encoding="utf-8")
+    (tmp_path / "plain.txt").write_text("x", encoding="utf-8")
+    out = talentbench("dataset", "apply-review", str(resource("dataset", "review_decisions.csv")),
+                      "--decisions", str(decisions), "--out", str(tmp_path / "plain.txt" / "curated.csv"))
+    one_line_error(out, "plain.txt")
+    assert decisions.read_text(encoding="utf-8") == "key,decision\nold,accept\n"
+
+
+@pytest.mark.parametrize("args", [
+    ["profiles", "--city", " 杭州 ", "--format", "csv"],
+    ["profiles", "--city", "\u3000杭州\u3000", "--format", "csv"],
+    ["profiles", "--explain", " 杭州 ", "phd"],
+])
+def test_a_city_name_with_spaces_around_it_is_the_city(tmp_path, args):
+    out = talentbench(*args, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "杭州" in out.stdout and "not in" not in out.stderr
+
+
+def test_crawl_cities_with_spaces_select_the_city(tmp_path):
+    from benchmark.sources.entry_points import load_entry_points, select_cities
+
+    entries = load_entry_points(None)
+    chosen = select_cities(entries, [" 杭州 ", "\u3000深圳"])
+    assert {e.city for e in chosen} == {"杭州", "深圳"}
