@@ -2,7 +2,8 @@
 
 ``benchmark.assessment`` computes every stage into one ``Assessment`` (nothing written);
 ``benchmark.report.assemble`` turns it into figures and the report; this module wires the two
-for the command line and writes the outputs.
+for the command line and writes the outputs - into a staging folder, published as one set by
+``benchmark.publish`` (one run at a time per output folder).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from benchmark.assessment import (  # noqa: F401 - re-exported for scripts and n
     read_provisions_csv,
 )
 from benchmark.fonts import find_cjk_font
-from benchmark.store import write_tables
+from benchmark.store import DB_NAME, write_parquet
 
 
 @dataclass
@@ -52,6 +53,7 @@ class RunResult:
     not_ranked: list[str]  # cities with provisions of some status that the index could not rank
     outputs: dict[str, Path] = field(default_factory=dict)
     assessment: Assessment | None = None
+    run_id: str | None = None  # names the published set (run_manifest.json, talentbench_run)
 
 
 def inputs_for(config: RunConfig) -> Inputs:
@@ -80,31 +82,47 @@ def since_last_evaluation(workdir: Path) -> list[str]:
 
 
 def run(config: RunConfig, progress: Callable[[str], None] = lambda _: None) -> RunResult:
-    """Run the main job; ``progress`` is told the name of each stage as it starts."""
+    """Run the main job; ``progress`` is told the name of each stage as it starts.
+
+    Raises TalentbenchError at once if another run is writing to ``config.workdir``."""
     from benchmark.compare import focus_view
+    from benchmark.publish import MANIFEST, publish, staged_run
     from benchmark.report.assemble import assessment_tables, draw_figures, render_report
 
-    progress("检查中文字体")
-    font = find_cjk_font()  # fail before any work if the report cannot be written
-    every = config.focus is not None and config.focus.strip().lower() == "all"
-    a = assess(focus=None if every else config.focus, inputs=inputs_for(config), progress=progress)
-    view = focus_view(a, a.focus) if a.focus else None
+    out = config.workdir
+    with staged_run(out) as staging:
+        stage = staging.root  # mirrors `out`; nothing is visible there until publish()
+        progress("检查中文字体")
+        font = find_cjk_font()  # fail before any work if the report cannot be written
+        every = config.focus is not None and config.focus.strip().lower() == "all"
+        a = assess(focus=None if every else config.focus, inputs=inputs_for(config),
+                   progress=progress)
+        view = focus_view(a, a.focus) if a.focus else None
 
-    progress("绘制图表")
-    figures = draw_figures(a, config.workdir / "figures", font)
+        progress("绘制图表")
+        figures = draw_figures(a, stage / "figures", font)
 
-    progress("写入表格")
-    tables = assessment_tables(a, view)
-    outputs = write_tables(tables, config.workdir / "data" / "processed")
+        progress("写入表格")
+        tables = assessment_tables(a, view)
+        processed = stage / "data" / "processed"
+        outputs = {name: write_parquet(df, processed / f"{name}.parquet")
+                   for name, df in tables.items()}
+        outputs["duckdb"] = out / "data" / "processed" / DB_NAME  # its tables change in publish()
 
-    progress("生成PDF报告")
-    since = config.since_last if config.since_last is not None else since_last_evaluation(config.workdir)
-    outputs["report"] = render_report(a, a.focus, config.workdir, font=font, figures=figures,
-                                      coverage=tables["coverage"], since_last=since)
-    if every:
-        for city in a.ranked:
-            outputs[f"report_{city}"] = render_report(a, city, config.workdir, font=font, figures=figures,
-                                                      coverage=tables["coverage"])
-    outputs.update({f"figure_{name}": path for name, (_, path) in figures.items()})
+        progress("生成PDF报告")
+        since = config.since_last if config.since_last is not None else since_last_evaluation(out)
+        outputs["report"] = render_report(a, a.focus, stage, font=font, figures=figures,
+                                          coverage=tables["coverage"], since_last=since)
+        if every:
+            for city in a.ranked:
+                outputs[f"report_{city}"] = render_report(a, city, stage, font=font,
+                                                          figures=figures,
+                                                          coverage=tables["coverage"])
+        outputs.update({f"figure_{name}": path for name, (_, path) in figures.items()})
+
+        progress("发布结果")
+        publish(staging, tables)
+    outputs = {name: staging.final(path) for name, path in outputs.items()}
+    outputs["manifest"] = out / MANIFEST
     return RunResult(tables=tables, index_code=a.framework.index_code, benchmarked=a.benchmarked,
-                     not_ranked=a.excluded, outputs=outputs, assessment=a)
+                     not_ranked=a.excluded, outputs=outputs, assessment=a, run_id=staging.run_id)

@@ -6,9 +6,11 @@ input never leaves a half-written table behind.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,6 +20,8 @@ import pandas as pd
 from benchmark.errors import TalentbenchError
 
 DB_NAME = "talentbench.duckdb"
+# atomic_output's temporary names: ".<stem>.<8 random chars from mkstemp>.tmp<suffix>"
+_TEMP_NAME = re.compile(r"^\.(?P<stem>.+)\.[a-z0-9_]{8}\.tmp(?P<suffix>(\.[^.]+)?)$")
 
 
 @contextmanager
@@ -28,7 +32,8 @@ def atomic_output(path: Path) -> Iterator[Path]:
     file gets ordinary permissions (mkstemp makes files private; reports are meant to be shared).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}")
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.",
+                                suffix=f".tmp{path.suffix}")
     os.close(fd)
     tmp = Path(name)
     try:
@@ -39,6 +44,13 @@ def atomic_output(path: Path) -> Iterator[Path]:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def temp_target(name: str) -> str | None:
+    """The file a temporary file of :func:`atomic_output` was meant to become (None if ``name``
+    is not one), so that cleaning up after a killed process touches only our own files."""
+    match = _TEMP_NAME.match(name)
+    return match["stem"] + match["suffix"] if match else None
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -60,30 +72,47 @@ def write_tables(tables: dict[str, pd.DataFrame], processed_dir: Path) -> dict[s
     The DuckDB tables are replaced in one transaction: either all of them change or none.
     """
     processed_dir.mkdir(parents=True, exist_ok=True)
-    written = {name: write_parquet(df, processed_dir / f"{name}.parquet") for name, df in tables.items()}
+    written = {name: write_parquet(df, processed_dir / f"{name}.parquet")
+               for name, df in tables.items()}
     db_path = processed_dir / DB_NAME
-    try:
-        con = duckdb.connect(str(db_path))
-    except duckdb.Error as exc:
-        raise TalentbenchError(f"cannot open database {db_path}: {exc}") from None
-    try:
-        con.execute("BEGIN TRANSACTION")
-        for name, path in written.items():
-            con.execute(
-                f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM read_parquet(?)', [str(path)]
-            )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.close()
+    replace_tables(db_path, written)
     written["duckdb"] = db_path
     return written
 
 
+def replace_tables(db_path: Path, parquet: Mapping[str, Path], drop: Iterable[str] = (),
+                   extra: Mapping[str, pd.DataFrame] | None = None) -> None:
+    """In one transaction: each ``parquet`` table replaced from its file, each ``extra`` table
+    from its DataFrame, and the ``drop`` tables dropped. Other tables (the refresh's snapshots
+    share the file) are left alone."""
+    from benchmark.snapshots import connect
+
+    with connect(db_path) as con:  # waits while another process (a refresh) writes the file
+        try:
+            con.execute("BEGIN TRANSACTION")
+            for name in drop:
+                con.execute(f'DROP TABLE IF EXISTS "{name}"')
+            for name, path in parquet.items():
+                con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM read_parquet(?)',
+                            [str(path)])
+            for name, df in (extra or {}).items():
+                con.register("_extra", df)
+                con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _extra')
+                con.unregister("_extra")
+            con.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):  # a failed COMMIT has already rolled back
+                con.execute("ROLLBACK")
+            raise
+
+
 def read_table(name: str, processed_dir: Path) -> pd.DataFrame:
-    """Read a table written by :func:`write_tables` (from its Parquet file)."""
+    """Read a table written by :func:`write_tables` or published by `talentbench run` (from its
+    Parquet file), after finishing a publication that a killed run left half done."""
+    from benchmark.publish import settle
+
+    if processed_dir.parts[-2:] == ("data", "processed"):
+        settle(processed_dir.parent.parent)
     path = processed_dir / f"{name}.parquet"
     if not path.exists():
         raise TalentbenchError(f"no table {name!r} in {processed_dir}; run `talentbench run` first")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from benchmark.paths import workdir
+from benchmark.paths import read_yaml, workdir
 
 
 @click.command("run")
@@ -28,23 +28,39 @@ from benchmark.paths import workdir
               help="A city to compare item by item with its peer cities (同类城市), e.g. 杭州; "
                    "'all' writes one report per ranked city.")
 @click.option("--include-unverified", is_flag=True,
-              help="Also score provisions the source marks 待复核 (to check); 旧口径 (old rules) never count.")
+              help="Also score provisions the source marks 待复核 (to check); "
+                   "旧口径 (old rules) never count.")
 def run_command(provisions_path, framework_path, spec_path, uncertainty_path, out_dir, n_clusters,
                 focus, include_unverified) -> None:
     """Run the whole benchmark: provisions -> matrix -> index -> clusters -> figures -> PDF.
 
     Works offline on the embedded peer-city dataset. Tables go to data/processed/ (Parquet and
-    talentbench.duckdb), figures to figures/, the report to reports/talent_policy_report.pdf.
+    talentbench.duckdb), figures to figures/, the report to reports/talent_policy_report.pdf,
+    with data/processed/run_manifest.json naming every file (sha256). They are published as
+    one set once all are written (a failed or killed run leaves the previous set); one run at
+    a time per --out folder.
     """
     from rich.console import Console
 
+    from benchmark import publish
     from benchmark.errors import TalentbenchError
-    from benchmark.pipeline import RunConfig, run
 
     if n_clusters != "auto" and not str(n_clusters).isdigit():
         raise TalentbenchError(f"--clusters must be a whole number or 'auto', not {n_clusters!r}")
+    out = out_dir.resolve() if out_dir else workdir()
+    # Refuse at once when another run writes there, not after the seconds the imports take;
+    # run() takes the lock for real (and refuses the same way if a run came in between).
+    publish.lock(out).release()
+    # Likewise a broken or hostile method file (a YAML bomb) is refused before the imports.
+    for path, what in ((framework_path, "framework file"), (spec_path, "method spec"),
+                       (uncertainty_path, "uncertainty spec")):
+        if path is not None:
+            read_yaml(path, what)
+
+    from benchmark.pipeline import RunConfig, run
+
     config = RunConfig(
-        workdir=(out_dir.resolve() if out_dir else workdir()),
+        workdir=out,
         provisions_path=provisions_path,
         framework_path=framework_path,
         spec_path=spec_path,
@@ -64,7 +80,8 @@ def run_command(provisions_path, framework_path, spec_path, uncertainty_path, ou
     results = result.tables["results"]
     n_registry = len(result.tables["coverage"])
     click.echo(f"ranked {len(results)} cities in {time.perf_counter() - started:.1f} s "
-               f"({len(result.benchmarked)} of {n_registry} registry cities have confirmed provisions"
+               f"({len(result.benchmarked)} of {n_registry} registry cities "
+               "have confirmed provisions"
                + (f"; insufficient data, not ranked: {', '.join(result.not_ranked)}"
                   if result.not_ranked else "") + "); top 5:")
     for _, row in results.sort_values("Rank").head(5).iterrows():
