@@ -6,11 +6,11 @@ Unknown values stay missing (NaN / <NA>): a gap in the dataset is never a zero.
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from pathlib import Path
 
 import pandas as pd
-import pandera.pandas as pa
 
 from benchmark.dataset.schema import (
     BENEFITS,
@@ -64,38 +64,43 @@ def coerce_provisions(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _numbers_schema() -> dict:
+@functools.cache
+def provision_schemas() -> tuple[dict, list, dict]:
+    """The pandera schemas of a provisions table: its numbers (column -> Column), the checks
+    across columns, and how numbers must be written in the file. Built on first use: pandera
+    takes half a second to import, which a command that never reads a provisions file skips."""
+    import pandera.pandas as pa
+
     # a benefit is a finite, non-negative sum of yuan: an inf or a negative amount would
     # silently reorder every city
     amount = finite_number(0, MAX_AMOUNT, name=f"an amount of yuan between 0 and {MAX_AMOUNT:.0e}")
-    return {
+    offset = finite_number(0, name="a character offset >= 0")
+    numbers = {
         "amount_cny": pa.Column(float, amount, nullable=False),
         "amount_max_cny": pa.Column(float, amount, nullable=True),
         "duration_months": pa.Column("Int64", finite_number(1, 1200, name="1 to 1200 months"),
                                      nullable=True),
-        "start": pa.Column("Int64", finite_number(0, name="a character offset >= 0"), nullable=True),
-        "end": pa.Column("Int64", finite_number(0, name="a character offset >= 0"), nullable=True),
+        "start": pa.Column("Int64", offset, nullable=True),
+        "end": pa.Column("Int64", offset, nullable=True),
     }
+    across = [pa.Check(lambda df: df["start"].isna() | df["end"].isna() | (df["end"] >= df["start"]),
+                       name="evidence span with end >= start")]
 
+    # As written in the file: a number is digits; "nan", "inf" or "十万" is not (an empty
+    # cell is unknown)
+    def written_as(pattern: str, name: str) -> pa.Check:
+        regex = re.compile(pattern)
+        return pa.Check(lambda s: s.isna() | s.fillna("").map(lambda v: bool(regex.fullmatch(v.strip())))
+                        .astype(bool), name=name)
 
-PROVISION_NUMBERS = _numbers_schema()
-_SPAN_IN_ORDER = pa.Check(lambda df: df["start"].isna() | df["end"].isna() | (df["end"] >= df["start"]),
-                          name="evidence span with end >= start")
-
-
-# As written in the file: a number is digits; "nan", "inf" or "十万" is not (an empty cell is unknown)
-def _written_as(pattern: str, name: str) -> pa.Check:
-    regex = re.compile(pattern)
-    return pa.Check(lambda s: s.isna() | s.map(lambda v: bool(regex.fullmatch(str(v).strip()))), name=name)
-
-
-_DECIMAL = _written_as(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?",
-                       "a plain number (an empty cell means unknown)")
-_WHOLE = _written_as(r"\+?\d+(\.0*)?", "a whole number (an empty cell means unknown)")
-PROVISION_NUMBER_TEXT = {
-    **{col: pa.Column(str, _DECIMAL, nullable=True) for col in ("amount_cny", "amount_max_cny")},
-    **{col: pa.Column(str, _WHOLE, nullable=True) for col in ("duration_months", "start", "end")},
-}
+    decimal = written_as(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?",
+                         "a plain number (an empty cell means unknown)")
+    whole = written_as(r"\+?\d+(\.0*)?", "a whole number (an empty cell means unknown)")
+    text = {
+        **{col: pa.Column(str, decimal, nullable=True) for col in ("amount_cny", "amount_max_cny")},
+        **{col: pa.Column(str, whole, nullable=True) for col in ("duration_months", "start", "end")},
+    }
+    return numbers, across, text
 
 
 def provision_problems(df: pd.DataFrame) -> list[str]:
@@ -107,7 +112,8 @@ def provision_problems(df: pd.DataFrame) -> list[str]:
         bad = df.loc[~df[col].isin(allowed), col]
         for i, v in bad.items():
             problems.append(f"row {i}: {col}={v!r} not in {allowed}")
-    problems += table_problems(df, PROVISION_NUMBERS, checks=[_SPAN_IN_ORDER])
+    numbers, across, _ = provision_schemas()
+    problems += table_problems(df, numbers, checks=across)
     for i, row in df.iterrows():
         if pd.isna(row["source_url"]) or not str(row["source_url"]).startswith("http"):
             problems.append(f"row {i}: a number without a source URL")
@@ -160,8 +166,8 @@ def validate_provisions(df: pd.DataFrame, where: str = "provisions") -> pd.DataF
     missing = [c for c in PROVISION_COLUMNS if c not in df.columns]
     if missing:
         raise TalentbenchError(f"{where}: missing column(s) {', '.join(missing)}")
-    as_text = df[list(PROVISION_NUMBER_TEXT)].astype("string")
-    problems = table_problems(as_text, PROVISION_NUMBER_TEXT)
+    written = provision_schemas()[2]
+    problems = table_problems(df[list(written)].astype("string"), written)
     if problems:
         raise TalentbenchError(f"{where}: {problems[0]}")
     try:
