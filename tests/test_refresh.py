@@ -288,3 +288,16 @@ def test_log_rotates(tmp_path, small, cheap, monkeypatch):
     logs = sorted(p.name for p in (home / "logs").iterdir())
     assert "refresh.log" in logs and "refresh.log.1" in logs
     assert len(logs) <= 1 + engine.LOG_BACKUPS
+
+
+def test_publishing_a_report_clears_a_killed_refresh_s_leftover_folder(tmp_path):
+    assessed, home = tmp_path / "assessed", tmp_path / "home"
+    (assessed / "report").mkdir(parents=True)
+    (assessed / "report" / "talent_policy_report.pdf").write_bytes(b"%PDF new")
+    leftover = home / "reports" / "snapshots" / ".tmp-3-99999"
+    leftover.mkdir(parents=True)
+    (leftover / "half.pdf").write_bytes(b"%PDF half")
+    published = engine._publish_report(assessed, home, 4)
+    assert published.endswith("snapshots/4/talent_policy_report.pdf")
+    assert not leftover.exists()
+    assert sorted(p.name for p in (home / "reports" / "snapshots").iterdir()) == ["4"]

@@ -530,7 +530,9 @@ def _publish_report(assessed: Path, home: Path, number: int) -> str | None:
         return None
     final = home / "reports" / "snapshots" / str(number)
     tmp = final.parent / f".tmp-{number}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
+    # we hold the refresh lock: any other .tmp- folder here is a killed refresh's leftover
+    for stale in final.parent.glob(".tmp-*") if final.parent.is_dir() else ():
+        shutil.rmtree(stale, ignore_errors=True)
     shutil.copytree(src, tmp)
     if final.exists():
         shutil.rmtree(final)
