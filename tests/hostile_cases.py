@@ -104,6 +104,31 @@ PROVISIONS_BAD: dict[str, Maker] = {
     "status_unknown": _provisions_with("status", "maybe"),
     "city_unknown": _provisions_with("city", "Atlantis"),
     "start_negative": _provisions_with("start", "-3"),
+    **{f"{column}_blank": _provisions_with(column, "")
+       for column in ("city", "scope", "tier", "benefit", "period", "status", "amount_cny", "source_url")},
+}
+
+
+def _queue_with(column: str, value: str) -> Maker:
+    """The embedded review decisions as a queue, the first corrected row changed."""
+    def make(tmp: Path, suffix: str) -> Path:
+        import pandas as pd
+
+        table = pd.read_csv(resource("dataset", "review_decisions.csv"), dtype=str, keep_default_na=False)
+        table.loc[table.index[table["decision"] == "correct"][0], column] = value
+        path = tmp / f"queue_{column}.csv"
+        table.to_csv(path, index=False)
+        return path
+    return make
+
+
+QUEUE_BAD: dict[str, Maker] = {
+    "amount_inf": _queue_with("amount_cny", "inf"),
+    "amount_negative": _queue_with("amount_cny", "-5"),
+    "amount_huge": _queue_with("amount_cny", "1e308"),
+    "amount_text": _queue_with("amount_cny", "十万"),
+    "decision_unknown": _queue_with("decision", "maybe"),
+    "formula": _queue_with("amount_cny", "=1+1"),
 }
 
 
@@ -165,6 +190,31 @@ SETTINGS_BAD: dict[str, Maker] = {
     "agent_number": lambda tmp, s: _write(tmp / "s.yaml", "defaults: {user_agent: 5}\n"),
     "hosts_list": lambda tmp, s: _write(tmp / "s.yaml", "hosts: [a, b]\n"),
     "unknown_key": lambda tmp, s: _write(tmp / "s.yaml", "defaults: {max_retriez: 3}\n"),
+}
+
+# one valid candidate, as `talentbench extract --format jsonl` writes it, from document d1
+CANDIDATE = ('{"doc": "d1.txt", "tier": "phd", "benefit": "living_allowance", "amount_cny": 3000, '
+             '"amount_max_cny": null, "period": "month", "duration_months": 36, "is_cap": false, '
+             '"start": 0, "end": 10, "evidence": "博士每月生活补贴3000元"}\n')
+
+
+def _documents(**changes: object) -> Maker:
+    def make(tmp: Path, suffix: str) -> Path:
+        import pandas as pd
+
+        row = {"doc_id": "d1", "city": "杭州", "url": "https://hrss.hangzhou.gov.cn/a.html",
+               "issue_date": "2025-01-01", **changes}
+        path = tmp / "documents.parquet"
+        pd.DataFrame([{k: v for k, v in row.items() if v is not ...}]).to_parquet(path)
+        return path
+    return make
+
+
+DOCUMENTS_BAD: dict[str, Maker] = {
+    "no_url_column": _documents(url=...),
+    "url_not_web": _documents(url="file:///etc/passwd"),
+    "city_blank": _documents(city=" "),
+    "doc_id_number": _documents(doc_id=7),
 }
 
 SHARED = Path(os.environ.get("TALENTBENCH_SHARED_DATA",
@@ -248,11 +298,12 @@ def cases() -> list[Case]:
                                          "--no-progress"])
     out += _file_cases("extract", "PATHS", ".md", {k: v for k, v in GENERIC.items() if k != "empty"},
                        lambda tmp, bad: ["extract", str(bad)])
-    out += _file_cases("dataset queue", "--documents", ".parquet", {**GENERIC, "csv_given": CSV_BAD["wrong_columns"],
-                                                                   "yaml_given": CSV_BAD["yaml_given"]},
-                       lambda tmp, bad: ["dataset", "queue", str(_write(tmp / "c.jsonl", "")),
+    out += _file_cases("dataset queue", "--documents", ".parquet",
+                       {**GENERIC, **DOCUMENTS_BAD, "csv_given": CSV_BAD["wrong_columns"],
+                        "yaml_given": CSV_BAD["yaml_given"]},
+                       lambda tmp, bad: ["dataset", "queue", str(_write(tmp / "c.jsonl", CANDIDATE)),
                                          "--documents", str(bad), "-o", str(tmp / "queue.csv")])
-    out += _file_cases("dataset apply-review", "QUEUE", ".csv", csv_kinds,
+    out += _file_cases("dataset apply-review", "QUEUE", ".csv", {**csv_kinds, **QUEUE_BAD},
                        lambda tmp, bad: ["dataset", "apply-review", str(bad),
                                          "--decisions", str(tmp / "decisions.csv"),
                                          "--out", str(tmp / "curated.csv")])
@@ -357,7 +408,7 @@ STORED = {
     "figures/ranking.png": b"stored figure",
     "reports/talent_policy_report.pdf": b"%PDF stored report",
     "data/raw/index.jsonl": b'{"stored": true}\n',
-    "decisions.csv": "city,decision\n杭州,accept\n".encode(),
+    "decisions.csv": "key,decision,note\n杭州.md|phd|living_allowance|month|3000#0,accept,\n".encode(),
     "plain.txt": b"x",
 }
 

@@ -260,7 +260,8 @@ def test_failed_refresh_keeps_the_last_snapshot_and_says_what_failed(tmp_path, s
                                    encoding="utf-8")
     out = engine.refresh(engine.RefreshOptions(home=home, corpus=small, report=False, uncertainty_path=bad))
     assert out.code == 5
-    assert "failed at stage assess" in out.message and "snapshot 1 is still the latest" in out.message
+    # the method file is checked before any stage runs
+    assert "failed at stage inputs" in out.message and "snapshot 1 is still the latest" in out.message
     db = snapshots.db_path(home)
     assert snapshots.catalogue(db)["snapshot"].tolist() == [1]
     assert snapshots.runs(db)["outcome"].tolist() == ["published", "failed"]

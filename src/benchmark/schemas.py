@@ -127,6 +127,8 @@ def table_problems(frame: Any, columns: dict[str, Any], *, first_line: int = 2,
         schema.validate(frame.reset_index(drop=True), lazy=True)
     except pa.errors.SchemaErrors as exc:
         problems: list[str] = []
+        plain = {"not_nullable": "empty, but a value is required",
+                 "column_in_dataframe": "missing column", "dtype": "wrong type"}
         for _, case in exc.failure_cases.iterrows():
             known = case["index"] is not None and case["index"] == case["index"]
             line = f"line {int(case['index']) + first_line}" if known else ""
@@ -134,7 +136,8 @@ def table_problems(frame: Any, columns: dict[str, Any], *, first_line: int = 2,
                 # a check across columns fails a row, not a cell: say so once
                 problem = f"{line}: {case['check']}" if line else str(case["check"])
             else:
-                problem = f"{line + ', ' if line else ''}column {case['column']}: {case['check']} " \
+                rule = plain.get(str(case["check"]).split("(")[0], case["check"])
+                problem = f"{line + ', ' if line else ''}column {case['column']}: {rule} " \
                           f"(got {case['failure_case']!r})"
             if problem not in problems:
                 problems.append(problem)

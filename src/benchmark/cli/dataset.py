@@ -37,12 +37,9 @@ def _enriched_candidates(candidates_path: Path, corpus: Path | None, documents: 
 
     cands = read_candidates(candidates_path)
     if documents is not None:
-        import pandas as pd
+        from benchmark.documents.parse import load_documents_table
 
-
-        if not documents.is_file():
-            raise TalentbenchError(f"documents table not found: {documents} (run `talentbench parse`)")
-        return curate.from_documents_table(cands, pd.read_parquet(documents))
+        return curate.from_documents_table(cands, load_documents_table(documents))
     if corpus is None:
         from benchmark.dataset.schema import PROVISION_COLUMNS
 
@@ -50,7 +47,6 @@ def _enriched_candidates(candidates_path: Path, corpus: Path | None, documents: 
     texts = curate.read_corpus(corpus)
     unknown = sorted(set(cands["doc"]) - set(texts))
     if unknown:
-
         raise TalentbenchError(f"candidates name documents not in {corpus}: {', '.join(unknown[:5])}")
     return curate.enrich(curate.locate_offsets(cands, texts), texts)
 
@@ -120,6 +116,8 @@ def apply_review_command(queue_file: Path, decisions: Path | None, out: Path | N
         read_queue,
         write_queue,
     )
+    from benchmark.dataset.tables import provision_schemas
+    from benchmark.schemas import table_problems
 
     recorded = read_decisions(_decisions_to_read(decisions))
     decisions = decisions or _workdir_decisions()
@@ -127,6 +125,13 @@ def apply_review_command(queue_file: Path, decisions: Path | None, out: Path | N
     q = read_queue(queue_file)
     updated = apply_review(q, recorded)
     table = curated(updated)
+    numbers, across, _ = provision_schemas()
+    # an accepted row may leave its amount to the candidate it accepts: only what is written
+    # must be a plausible amount
+    numbers = {**numbers, "amount_cny": numbers["amount_max_cny"]}
+    problems = table_problems(table, numbers, checks=across)
+    if problems:  # an inf or a negative amount typed into a correction would reorder every city
+        raise TalentbenchError(f"{queue_file}: a decided row has {problems[0].split(', ', 1)[-1]}")
     for target in (out, decisions):  # both places must be writable before either is written
         _check_writable(target)
     # the curated table first: the decisions record a review only once its table is written

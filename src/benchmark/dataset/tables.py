@@ -104,25 +104,38 @@ def provision_schemas() -> tuple[dict, list, dict]:
 
 
 def provision_problems(df: pd.DataFrame) -> list[str]:
-    """Problems with a (coerced) provisions table, one message per problem (empty = valid)."""
-    problems = []
-    checks = {"tier": TIERS, "benefit": BENEFITS, "period": PERIODS, "scope": SCOPES,
-              "status": STATUSES, "review": REVIEWS}
-    for col, allowed in checks.items():
-        bad = df.loc[~df[col].isin(allowed), col]
-        for i, v in bad.items():
-            problems.append(f"row {i}: {col}={v!r} not in {allowed}")
+    """Problems with a (coerced) provisions table, one message per problem (empty = valid).
+
+    Lines are the file's (row 0 is line 2, under the header)."""
     numbers, across, _ = provision_schemas()
-    problems += table_problems(df, numbers, checks=across)
+    problems = table_problems(df, {**vocabulary_schema(), **numbers}, checks=across)
     for i, row in df.iterrows():
-        if pd.isna(row["source_url"]) or not str(row["source_url"]).startswith("http"):
-            problems.append(f"row {i}: a number without a source URL")
-        if row["scope"] == "district" and pd.isna(row["district"]):
-            problems.append(f"row {i}: scope=district but no district")
-        if row["scope"] in ("city", "province") and not pd.isna(row["district"]):
-            problems.append(f"row {i}: scope={row['scope']} but district={row['district']!r}")
-        problems += [f"row {i}: {p}" for p in context_problems(row)]
+        # an empty cell is NA: compare plain values (NA == "x" is neither true nor false)
+        row = {k: (None if pd.api.types.is_scalar(v) and pd.isna(v) else v) for k, v in row.items()}
+        line = f"line {i + 2}"
+        if row["source_url"] is None or not str(row["source_url"]).startswith("http"):
+            problems.append(f"{line}: a number without a source URL")
+        if row["scope"] == "district" and row["district"] is None:
+            problems.append(f"{line}: scope=district but no district")
+        if row["scope"] in ("city", "province") and row["district"] is not None:
+            problems.append(f"{line}: scope={row['scope']} but district={row['district']!r}")
+        problems += [f"{line}: {p}" for p in context_problems(row)]
     return problems
+
+
+@functools.cache
+def vocabulary_schema() -> dict:
+    """The city and the coded text columns of a provisions table: each coded one holds a code
+    of its vocabulary (resources/dataset/schema.yaml: none of them may be empty)."""
+    import pandera.pandas as pa
+
+    vocabularies = {"tier": TIERS, "benefit": BENEFITS, "period": PERIODS, "scope": SCOPES,
+                    "status": STATUSES, "review": REVIEWS}
+    named = pa.Check(lambda s: s.astype(str).str.strip() != "", name="a city name")
+    return {"city": pa.Column(None, named, nullable=False)} | {
+        col: pa.Column(None, pa.Check(lambda s, codes=codes: s.isin(codes).fillna(False).astype(bool),
+                                      name=f"one of {', '.join(codes)}"), nullable=False)
+        for col, codes in vocabularies.items()}
 
 
 def context_problems(row: pd.Series | dict, text: str | None = None) -> list[str]:

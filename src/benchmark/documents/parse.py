@@ -290,6 +290,36 @@ def _read_existing(processed: Path, *, tolerate_damage: bool = False) -> pd.Data
         raise TalentbenchError(f"cannot read {path} ({exc}); run with --force to rebuild it") from None
 
 
+def load_documents_table(path: Path) -> pd.DataFrame:
+    """A documents table given by the user (``--documents``): a Parquet file written by
+    ``talentbench parse``, checked against the columns the next stage reads (pandera)."""
+    import pandera.pandas as pa
+
+    from benchmark.schemas import table_problems
+
+    if not path.is_file():
+        raise TalentbenchError(f"documents table not found: {path} (run `talentbench parse`)")
+    try:
+        table = pd.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a non-Parquet file
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise TalentbenchError(f"documents table {path} is not a Parquet file ({first})") from None
+    missing = [c for c in ("doc_id", "city", "url", "issue_date") if c not in table.columns]
+    if missing:
+        raise TalentbenchError(f"documents table {path} lacks column(s) {', '.join(missing)}; "
+                               "give the data/processed/documents.parquet `talentbench parse` wrote")
+    text = pa.Check(lambda s: s.map(lambda v: isinstance(v, str) and v.strip() != ""),
+                    name="a non-empty text")
+    web = pa.Check(lambda s: s.map(lambda v: isinstance(v, str) and v.startswith(("http://", "https://"))),
+                   name="an http(s) URL")
+    # no dtype: pandas reads these as object or str, depending on its version
+    problems = table_problems(table, {"doc_id": pa.Column(None, text), "city": pa.Column(None, text),
+                                      "url": pa.Column(None, web)}, first_line=1)
+    if problems:
+        raise TalentbenchError(f"documents table {path}: row {problems[0].removeprefix('line ')}")
+    return table
+
+
 def read_documents(root: Path) -> pd.DataFrame:
     """The documents table of ``root`` (empty with the right columns if never written)."""
     return _read_existing(root / "data" / "processed")

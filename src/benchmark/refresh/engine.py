@@ -368,12 +368,22 @@ def _assess_only(config, progress):
 
 def check_method(inputs: Inputs) -> None:
     """Fail early (exit 5, stage 'assess') on a method file that cannot be read."""
-    from benchmark.indicator_framework import load_framework
-    from benchmark.pipeline import load_method_yaml
+    check_files(inputs.method)
 
-    load_framework(inputs.method["framework"])
-    load_method_yaml(inputs.method["index_spec"], "index_spec.yaml", "method spec", "steps")
-    load_method_yaml(inputs.method["uncertainty"], "uncertainty.yaml", "uncertainty spec", "inputs")
+
+def check_files(files: dict[str, Path]) -> None:
+    """The reviewed tables and method files checked against their schemas, before any stage
+    runs: a bad file given on the command line costs nothing and changes nothing."""
+    from benchmark.assessment import load_uncertainty, read_provisions_csv
+    from benchmark.dataset.review import read_decisions
+    from benchmark.index.coin import load_spec
+    from benchmark.indicator_framework import load_framework
+
+    checks = {"provisions": read_provisions_csv, "decisions": read_decisions,
+              "framework": load_framework, "index_spec": load_spec, "uncertainty": load_uncertainty}
+    for name, check in checks.items():
+        if name in files and files[name].exists():
+            check(files[name])
 
 
 def _valuation_only(provisions, features, inputs: Inputs, statuses) -> dict:
@@ -625,6 +635,8 @@ def _refresh_locked(opts: RefreshOptions, say, logfile: Path) -> RefreshOutcome:
         if opts.corpus is None and not opts.offline:
             stage = "crawl"
             _crawl_and_parse(home, say)
+        stage = "inputs"
+        check_files({**reviewed_files(opts), **method_files(opts)})
         stage = "sources"
         inputs = read_inputs(opts)
         code = code_hash()
