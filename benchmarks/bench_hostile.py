@@ -28,7 +28,7 @@ def main() -> int:
     kinds = Counter(o.kind for o in outcomes)
     changed = [o for o in outcomes if o.changed]
     print(f"inputs tried        {len(outcomes)}")
-    for kind in ("refused", "traceback", "messy", "accepted"):
+    for kind in ("refused", "traceback", "internal", "messy", "accepted"):
         print(f"{kind:<19} {kinds.get(kind, 0)}")
     print(f"stored files changed {len(changed)}")
     slow = sorted(outcomes, key=lambda o: -o.seconds)[:5]

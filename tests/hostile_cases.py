@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import io
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -380,6 +381,10 @@ def cases() -> list[Case]:
     return out
 
 
+INTERNAL = re.compile(r"\b(KeyError|TypeError|AttributeError|IndexError|ZeroDivisionError|"
+                      r"AssertionError|RecursionError|NameError|UnboundLocalError):")
+
+
 @dataclass
 class Outcome:
     case: Case
@@ -399,7 +404,9 @@ class Outcome:
         errors = [line for line in lines if line.startswith("talentbench:")]
         if lines and errors == [lines[-1]] and lines[-1].startswith("talentbench: error:") \
                 and "Traceback" not in self.stderr:
-            return "refused"
+            # a refresh reports a failed stage in one line; a Python exception's name there is
+            # a bug caught late, not a refusal
+            return "internal" if INTERNAL.search(lines[-1]) else "refused"
         return "messy"
 
 

@@ -132,6 +132,8 @@ def build_matrix(
             series = values.groupby(behind["city"]).max() if len(behind) else pd.Series(dtype=float)
         columns[indicator.code] = series
         known = series.dropna()
+        if known.empty:  # nothing known (e.g. no city's provisions count): nothing to trace
+            continue
         for city, group in behind[behind["city"].isin(known.index)].groupby("city"):
             trace.append({
                 "city": city,

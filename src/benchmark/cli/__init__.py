@@ -67,6 +67,12 @@ def main(argv: list[str] | None = None) -> None:
         name = getattr(exc, "filename", None) or ""
         click.echo(f"talentbench: error: {exc.strerror or exc}: {name}".rstrip(": "), err=True)
         sys.exit(2)
+    except ValueError as exc:
+        if "null byte" not in str(exc):
+            raise
+        # a NUL cannot be in a file name (a shell cannot pass one; a script or a table can)
+        click.echo("talentbench: error: a file name holds a NUL character", err=True)
+        sys.exit(2)
     except KeyboardInterrupt:
         click.echo("talentbench: interrupted", err=True)
         sys.exit(130)

@@ -11,6 +11,8 @@ import click
 
 from benchmark.errors import TalentbenchError
 
+MAX_AGE_HOURS = 876_000  # 100 years: "never re-fetch"; timedelta cannot hold much more
+
 
 def _split_cities(values: tuple[str, ...]) -> list[str]:
     # Accept both --cities 深圳,广州 and --cities 深圳 --cities 广州 (and Chinese commas).
@@ -63,8 +65,8 @@ def crawl_command(cities, registry_path, raw_dir, settings_path, rules_path, max
         select_shard,
     )
 
-    if max_age_hours is not None and not (math.isfinite(max_age_hours) and max_age_hours >= 0):
-        raise TalentbenchError("--max-age must be a finite number of hours >= 0")
+    if max_age_hours is not None and not (math.isfinite(max_age_hours) and 0 <= max_age_hours <= MAX_AGE_HOURS):
+        raise TalentbenchError(f"--max-age must be a number of hours from 0 to {MAX_AGE_HOURS} (100 years)")
     entries = select_cities(load_entry_points(registry_path), _split_cities(cities))
     shard = _parse_shard(shard_text)
     if shard is not None:

@@ -237,7 +237,7 @@ def validate_idata(idata: pd.DataFrame, fw: Hierarchy) -> pd.DataFrame:
     if "uCode" not in idata.columns:
         raise TalentbenchError("iData has no uCode column")
     data = idata.copy().reset_index(drop=True)
-    if data["uCode"].map(_blank).any():
+    if data["uCode"].map(_blank).astype(bool).any():  # bool: an empty str column maps to str
         raise TalentbenchError("iData has a row with an empty uCode")
     data["uCode"] = data["uCode"].astype(str).str.strip()
     dupes = data["uCode"][data["uCode"].duplicated()].unique().tolist()
