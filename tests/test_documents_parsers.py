@@ -82,10 +82,10 @@ def test_site_override_wins_and_matches_subdomains(tmp_path):
 @pytest.mark.parametrize(
     ("yaml_text", "message"),
     [
-        ("version: 1\nsites:\n  - host: a.cn\n    content: '//div[@'\n", "bad XPath"),
-        ("version: 1\nsites:\n  - content: '//div'\n", "needs a 'host'"),
-        ("version: 2\n", "version: 1"),
-        ("version: 1\nsites:\n  - host: a.cn\n    content: '//div'\n    colour: red\n", "unknown keys"),
+        ("version: 1\nsites:\n  - host: a.cn\n    content: '//div[@'\n", "not an XPath"),
+        ("version: 1\nsites:\n  - content: '//div'\n", "host: Field required"),
+        ("version: 2\n", "version: Input should be 1"),
+        ("version: 1\nsites:\n  - host: a.cn\n    content: '//div'\n    colour: red\n", "colour: Extra inputs are not permitted"),
     ],
 )
 def test_site_table_schema_errors_are_clear(tmp_path, yaml_text, message):

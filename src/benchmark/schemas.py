@@ -86,7 +86,9 @@ def describe(exc: ValidationError, path: Path | str | None, what: str) -> str:
     keys = tuple(k for k in first["loc"] if isinstance(k, int)
                  or (k not in ("weights", "choice", "param") and "[" not in k and "-" not in k))
     where = f"{what} {path}" if path else what
-    position = yaml_position(path, keys) if path and keys else None
+    # a missing key has no line of its own: point at the mapping that lacks it
+    position = next((found for n in range(len(keys), 0, -1)
+                     if (found := yaml_position(path, keys[:n])) is not None), None) if path else None
     if position:
         where += f" (line {position[0]}, column {position[1]})"
     key = ".".join(str(k) for k in keys) or "(top level)"

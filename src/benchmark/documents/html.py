@@ -16,17 +16,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 import lxml.etree as etree
 import lxml.html
 import trafilatura
+from pydantic import AfterValidator, Field
 
 from benchmark.documents.model import Extracted, ParseFailure
 from benchmark.documents.tables import Table, build_grid, header_row_count
 from benchmark.encoding import decode_bytes
-from benchmark.errors import TalentbenchError
 from benchmark.paths import read_yaml, resource
+from benchmark.schemas import Strict, check_yaml
 
 # An XPath hit shorter than this is a navigation box or an empty shell, not an article.
 MIN_MAIN_CHARS = 30
@@ -80,44 +82,45 @@ class SiteTable:
         return sorted(hits, key=lambda rule: (len(rule.host), len(rule.path_prefix)), reverse=True)
 
 
-def _xpath(expression: object, where: str) -> etree.XPath:
-    if not isinstance(expression, str) or not expression.strip():
-        raise TalentbenchError(f"{where}: an XPath must be a non-empty string")
+def _compiles(expression: str) -> str:
     try:
-        return etree.XPath(expression)
+        etree.XPath(expression)
     except etree.XPathSyntaxError as exc:
-        raise TalentbenchError(f"{where}: bad XPath {expression!r}: {exc}") from None
+        raise ValueError(f"not an XPath 1.0 expression ({exc})") from None
+    return expression
+
+
+XPathText = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_compiles)]
+
+
+class SiteRuleSpec(Strict):
+    host: Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9.-]+$")]
+    path_prefix: Annotated[str, Field(max_length=2000)] = ""
+    content: XPathText
+    title: XPathText | None = None
+    note: str | None = None
+
+
+class GenericRuleSpec(Strict):
+    content: XPathText
+    note: str | None = None
+
+
+class SiteTableFile(Strict):
+    """``resources/documents/site_xpaths.yaml`` (its schema is documented at the top of it)."""
+
+    version: Literal[1]
+    sites: Annotated[list[SiteRuleSpec], Field(max_length=10_000)] | None = None
+    generic: Annotated[list[GenericRuleSpec], Field(max_length=1_000)] | None = None
 
 
 def _check_site_table(raw: object, path: str) -> SiteTable:
-    if not isinstance(raw, dict) or raw.get("version") != 1:
-        raise TalentbenchError(f"{path}: expected a mapping with version: 1")
-    sites, generic = raw.get("sites") or [], raw.get("generic") or []
-    if not isinstance(sites, list) or not isinstance(generic, list):
-        raise TalentbenchError(f"{path}: 'sites' and 'generic' must be lists")
-    rules = []
-    for i, entry in enumerate(sites):
-        where = f"{path}: sites[{i}]"
-        if not isinstance(entry, dict) or not isinstance(entry.get("host"), str) or not entry["host"]:
-            raise TalentbenchError(f"{where}: needs a 'host'")
-        extra = set(entry) - {"host", "path_prefix", "content", "title", "note"}
-        if extra:
-            raise TalentbenchError(f"{where}: unknown keys {sorted(extra)}")
-        rules.append(
-            SiteRule(
-                host=entry["host"].lower().strip("."),
-                content=_xpath(entry.get("content"), where),
-                path_prefix=str(entry.get("path_prefix") or ""),
-                title=_xpath(entry["title"], where) if entry.get("title") else None,
-            )
-        )
-    selectors = []
-    for i, entry in enumerate(generic):
-        where = f"{path}: generic[{i}]"
-        if not isinstance(entry, dict) or set(entry) - {"content", "note"}:
-            raise TalentbenchError(f"{where}: expected keys content (and note)")
-        selectors.append(_xpath(entry.get("content"), where))
-    return SiteTable(tuple(rules), tuple(selectors))
+    table = check_yaml(SiteTableFile, raw, path, "site XPath table")
+    rules = tuple(SiteRule(host=site.host.lower().strip("."), content=etree.XPath(site.content),
+                           path_prefix=site.path_prefix,
+                           title=etree.XPath(site.title) if site.title else None)
+                  for site in table.sites or ())
+    return SiteTable(rules, tuple(etree.XPath(g.content) for g in table.generic or ()))
 
 
 @lru_cache(maxsize=8)
