@@ -82,9 +82,9 @@ def check_yaml(model: type[Model], data: Any, path: Path | str | None, what: str
 def describe(exc: ValidationError, path: Path | str | None, what: str) -> str:
     """One line for the first error: file, line/column, key path, the rule, the value given."""
     first = exc.errors(include_url=False)[0]
-    # a tagged union adds the tag to the path ("inputs.0.weights.noise"); the file has no such key
-    keys = tuple(k for k in first["loc"] if isinstance(k, int)
-                 or (k not in ("weights", "choice", "param") and "[" not in k and "-" not in k))
+    # unions add their member to the path ("inputs.0.weights.noise", "levels.list[int]",
+    # "constrained-int"); the file has no such key
+    keys = tuple(k for k in first["loc"] if isinstance(k, int) or not _is_union_member(k))
     where = f"{what} {path}" if path else what
     # a missing key has no line of its own: point at the mapping that lacks it
     position = next((found for n in range(len(keys), 0, -1)
@@ -97,6 +97,11 @@ def describe(exc: ValidationError, path: Path | str | None, what: str) -> str:
         shown = repr(first.get("input"))
         message += f", got {shown[:60] + '…' if len(shown) > 60 else shown}"
     return f"{where}: {key}: {message}"
+
+
+def _is_union_member(key: str) -> bool:
+    return key in ("weights", "choice", "param") or "[" in key or key.startswith(
+        ("constrained-", "function-"))
 
 
 # -- tables -------------------------------------------------------------------------------------

@@ -109,10 +109,10 @@ def provision_problems(df: pd.DataFrame) -> list[str]:
     Lines are the file's (row 0 is line 2, under the header)."""
     numbers, across, _ = provision_schemas()
     problems = table_problems(df, {**vocabulary_schema(), **numbers}, checks=across)
-    for i, row in df.iterrows():
+    for position, (_, row) in enumerate(df.iterrows()):
         # an empty cell is NA: compare plain values (NA == "x" is neither true nor false)
         row = {k: (None if pd.api.types.is_scalar(v) and pd.isna(v) else v) for k, v in row.items()}
-        line = f"line {i + 2}"
+        line = f"line {position + 2}"
         if row["source_url"] is None or not str(row["source_url"]).startswith("http"):
             problems.append(f"{line}: a number without a source URL")
         if row["scope"] == "district" and row["district"] is None:
