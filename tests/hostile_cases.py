@@ -81,16 +81,21 @@ CSV_BAD: dict[str, Maker] = {
 }
 
 
-def _provisions_with(column: str, value: str) -> Maker:
+def _embedded_with(table_name: str, column: str, value: str, row=lambda t: t.index[0]) -> Maker:
+    """An embedded dataset table with one cell (of ``row``, default the first) changed."""
     def make(tmp: Path, suffix: str) -> Path:
         import pandas as pd
 
-        table = pd.read_csv(resource("dataset", "provisions.csv"), dtype=str, keep_default_na=False)
-        table.loc[0, column] = value
-        path = tmp / f"provisions_{column}.csv"
+        table = pd.read_csv(resource("dataset", table_name), dtype=str, keep_default_na=False)
+        table.loc[row(table), column] = value
+        path = tmp / f"{Path(table_name).stem}_{column}.csv"
         table.to_csv(path, index=False)
         return path
     return make
+
+
+def _provisions_with(column: str, value: str) -> Maker:
+    return _embedded_with("provisions.csv", column, value)
 
 
 PROVISIONS_BAD: dict[str, Maker] = {
@@ -112,15 +117,8 @@ PROVISIONS_BAD: dict[str, Maker] = {
 
 def _queue_with(column: str, value: str) -> Maker:
     """The embedded review decisions as a queue, the first corrected row changed."""
-    def make(tmp: Path, suffix: str) -> Path:
-        import pandas as pd
-
-        table = pd.read_csv(resource("dataset", "review_decisions.csv"), dtype=str, keep_default_na=False)
-        table.loc[table.index[table["decision"] == "correct"][0], column] = value
-        path = tmp / f"queue_{column}.csv"
-        table.to_csv(path, index=False)
-        return path
-    return make
+    return _embedded_with("review_decisions.csv", column, value,
+                          row=lambda t: t.index[t["decision"] == "correct"][0])
 
 
 QUEUE_BAD: dict[str, Maker] = {
