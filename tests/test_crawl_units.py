@@ -179,7 +179,7 @@ def test_packaged_registry_loads():
 @pytest.mark.parametrize(("content", "message"), [
     ("city,url\n深圳,http://a/\n", "lacks column"),
     ("city,kind,url\n深圳,hrss,ftp://a/\n", "line 2"),
-    ("city,kind,url\n深圳,bureau,http://a/\n", "kind 'bureau'"),
+    ("city,kind,url\n深圳,bureau,http://a/\n", "column kind: one of hrss"),
     ("city,kind,url\n", "no entry points"),
 ])
 def test_registry_errors(tmp_path, content, message):

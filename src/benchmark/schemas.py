@@ -124,14 +124,15 @@ def finite_number(low: float = -MAX_MAGNITUDE, high: float = MAX_MAGNITUDE, *, n
 def table_problems(frame: Any, columns: dict[str, Any], *, first_line: int = 2,
                    checks: list | None = None) -> list[str]:
     """What breaks the pandera column schema ``columns`` (name -> pandera Column), one message per
-    failing cell: ``line N, column C: rule (got value)``. ``first_line`` is the file line of the
-    frame's row 0 (2 under a CSV header). Only the declared columns that are present are checked."""
+    failing cell: ``line N, column C: rule (got value)``. The frame's index is the row's number
+    in the file (0 = the first data row) and ``first_line`` is that row's line (2 under a CSV
+    header). Only the declared columns that are present are checked."""
     import pandera.pandas as pa
 
     present = {name: column for name, column in columns.items() if name in frame.columns}
     schema = pa.DataFrameSchema(present, checks=checks or [], strict=False)
     try:
-        schema.validate(frame.reset_index(drop=True), lazy=True)
+        schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         problems: list[str] = []
         plain = {"not_nullable": "empty, but a value is required",

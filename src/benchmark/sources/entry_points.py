@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -33,35 +32,45 @@ class EntryPoint:
 
 
 def load_entry_points(path: Path | None = None) -> list[EntryPoint]:
-    """Read ``city,kind,url[,example_url,...]`` rows; a bad row is reported with its line number."""
+    """Read ``city,kind,url[,example_url,...]`` rows, checked against a pandera schema; a bad
+    row is reported with its line number. Rows with neither city nor url are skipped."""
+    import pandas as pd
+    import pandera.pandas as pa
+
+    from benchmark.schemas import table_problems
+
     path = Path(path) if path is not None else default_registry()
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                            skip_blank_lines=False)
     except FileNotFoundError:
         raise TalentbenchError(f"registry file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TalentbenchError(f"cannot read registry {path}: {exc}") from None
-    reader = csv.DictReader(text.splitlines())
-    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError) as exc:
+        # ValueError covers pandas' EmptyDataError (a file without even a header)
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise TalentbenchError(f"cannot read registry {path}: {first}") from None
+    missing = [c for c in REQUIRED_COLUMNS if c not in table.columns]
     if missing:
         raise TalentbenchError(f"registry {path} lacks column(s): {', '.join(missing)}")
-    entries: list[EntryPoint] = []
-    for line, row in enumerate(reader, start=2):
-        city, kind, raw_url = ((row.get(c) or "").strip() for c in REQUIRED_COLUMNS)
-        if not (city or raw_url):
-            continue
-        url = normalize_url(raw_url)
-        if not city or url is None:
-            raise TalentbenchError(f"registry {path} line {line}: need a city and an http(s) url")
-        if kind not in KINDS:
-            raise TalentbenchError(
-                f"registry {path} line {line}: kind {kind!r} is not one of {', '.join(KINDS)}"
-            )
-        raw_example = (row.get("example_url") or "").strip()
-        example = normalize_url(raw_example) if raw_example else None
-        if raw_example and example is None:
-            raise TalentbenchError(f"registry {path} line {line}: example_url is not an http(s) url")
-        entries.append(EntryPoint(city=city, kind=kind, url=url, example_url=example))
+    table = table.apply(lambda column: column.str.strip())
+    table = table[(table["city"] != "") | (table["url"] != "")]
+    web = pa.Check(lambda s: s.map(lambda v: normalize_url(v) is not None), name="an http(s) URL")
+    optional_web = pa.Check(lambda s: s.map(lambda v: v == "" or normalize_url(v) is not None),
+                            name="empty or an http(s) URL")
+    schema = {
+        "city": pa.Column(None, pa.Check(lambda s: s != "", name="a city name")),
+        "kind": pa.Column(None, pa.Check(lambda s: s.isin(KINDS), name=f"one of {', '.join(KINDS)}")),
+        "url": pa.Column(None, web),
+        "example_url": pa.Column(None, optional_web),
+    }
+    problems = table_problems(table, schema)  # the index still counts the skipped blank rows
+    if problems:
+        raise TalentbenchError(f"registry {path} {problems[0]}")
+    entries = [
+        EntryPoint(city=row["city"], kind=row["kind"], url=normalize_url(row["url"]),
+                   example_url=normalize_url(row["example_url"]) if row.get("example_url") else None)
+        for row in table.to_dict("records")
+    ]
     if not entries:
         raise TalentbenchError(f"registry {path} has no entry points")
     return entries
