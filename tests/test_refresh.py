@@ -302,3 +302,26 @@ def test_publishing_a_report_clears_a_killed_refresh_s_leftover_folder(tmp_path)
     assert published.endswith("snapshots/4/talent_policy_report.pdf")
     assert not leftover.exists()
     assert sorted(p.name for p in (home / "reports" / "snapshots").iterdir()) == ["4"]
+
+
+def test_a_reviewed_row_invalid_in_a_version_is_set_aside_not_a_crash(shared_data):
+    """The curation drops a reviewed row that no longer validates and lists it as absent (it
+    found such rows by parsing the problem messages, which broke when they began to name lines)."""
+    from benchmark.dataset import load_features, load_provisions
+    from benchmark.dataset.curate import read_corpus
+    from benchmark.dataset.features import FeatureExtractor, read_feature_review
+    from benchmark.dataset.review import read_decisions
+    from benchmark.paths import resource
+    from benchmark.refresh.curate import curate_version, extract_candidates
+
+    texts = {k: v for k, v in read_corpus(shared_data / "policy_corpus").items() if k in ("杭州.md", "青岛.md")}
+    reviewed = load_provisions()
+    target = reviewed.index[(reviewed["doc"] == "杭州.md") & (reviewed["scope"] == "city")][0]
+    reviewed.loc[target, "district"] = "上城区"  # scope=city with a district: invalid
+    v = curate_version(texts, extract_candidates(texts), FeatureExtractor().transform(texts), reviewed,
+                       read_decisions(resource("dataset", "review_decisions.csv")), load_features(),
+                       read_feature_review())
+    invalid = v.absent[v.absent["reason"] == "invalid in this version"]
+    assert len(invalid) == 1 and invalid.iloc[0]["evidence"] == reviewed.loc[target, "evidence"]
+    kept = reviewed[reviewed["doc"].isin(list(texts))].drop(index=target)
+    assert len(v.provisions) == len(kept)

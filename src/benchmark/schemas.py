@@ -121,12 +121,11 @@ def finite_number(low: float = -MAX_MAGNITUDE, high: float = MAX_MAGNITUDE, *, n
     return pa.Check(ok, name=name or f"a finite number between {low:g} and {high:g}")
 
 
-def table_problems(frame: Any, columns: dict[str, Any], *, first_line: int = 2,
-                   checks: list | None = None) -> list[str]:
-    """What breaks the pandera column schema ``columns`` (name -> pandera Column), one message per
-    failing cell: ``line N, column C: rule (got value)``. The frame's index is the row's number
-    in the file (0 = the first data row) and ``first_line`` is that row's line (2 under a CSV
-    header). Only the declared columns that are present are checked."""
+def table_failures(frame: Any, columns: dict[str, Any], *, checks: list | None = None
+                   ) -> list[tuple[Any, str]]:
+    """What breaks the pandera column schema ``columns`` (name -> pandera Column) and the checks
+    across columns: ``(row index or None, problem)``, one per failing cell (``column C: rule
+    (got value)``) or row (``rule``). Only the declared columns that are present are checked."""
     import pandera.pandas as pa
 
     present = {name: column for name, column in columns.items() if name in frame.columns}
@@ -134,20 +133,27 @@ def table_problems(frame: Any, columns: dict[str, Any], *, first_line: int = 2,
     try:
         schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        problems: list[str] = []
+        failures: list[tuple[Any, str]] = []
         plain = {"not_nullable": "empty, but a value is required",
                  "column_in_dataframe": "missing column", "dtype": "wrong type"}
         for _, case in exc.failure_cases.iterrows():
-            known = case["index"] is not None and case["index"] == case["index"]
-            line = f"line {int(case['index']) + first_line}" if known else ""
+            index = case["index"] if case["index"] is not None and case["index"] == case["index"] else None
             if case["schema_context"] == "DataFrameSchema":
-                # a check across columns fails a row, not a cell: say so once
-                problem = f"{line}: {case['check']}" if line else str(case["check"])
+                problem = str(case["check"])  # a check across columns fails a row, not a cell
             else:
                 rule = plain.get(str(case["check"]).split("(")[0], case["check"])
-                problem = f"{line + ', ' if line else ''}column {case['column']}: {rule} " \
-                          f"(got {case['failure_case']!r})"
-            if problem not in problems:
-                problems.append(problem)
-        return problems
+                problem = f"column {case['column']}: {rule} (got {case['failure_case']!r})"
+            if (index, problem) not in failures:
+                failures.append((index, problem))
+        return failures
     return []
+
+
+def table_problems(frame: Any, columns: dict[str, Any], *, first_line: int = 2,
+                   checks: list | None = None) -> list[str]:
+    """:func:`table_failures` as messages ``line N, column C: rule (got value)``. The frame's
+    index is the row's number in the file (0 = the first data row) and ``first_line`` is that
+    row's line (2 under a CSV header)."""
+    return [problem if index is None else
+            f"line {int(index) + first_line}{', ' if problem.startswith('column ') else ': '}{problem}"
+            for index, problem in table_failures(frame, columns, checks=checks)]

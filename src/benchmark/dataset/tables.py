@@ -25,7 +25,7 @@ from benchmark.dataset.schema import (
 )
 from benchmark.errors import TalentbenchError
 from benchmark.paths import resource
-from benchmark.schemas import finite_number, table_problems
+from benchmark.schemas import finite_number, table_failures, table_problems
 
 _TEXT = "string"
 MAX_AMOUNT = 1e10  # 100 亿元: far above any talent package; a larger figure is a typing error
@@ -107,20 +107,29 @@ def provision_problems(df: pd.DataFrame) -> list[str]:
     """Problems with a (coerced) provisions table, one message per problem (empty = valid).
 
     Lines are the file's (row 0 is line 2, under the header)."""
+    return [problem if position is None else
+            f"line {position + 2}{', ' if problem.startswith('column ') else ': '}{problem}"
+            for position, problem in provision_failures(df)]
+
+
+def provision_failures(df: pd.DataFrame) -> list[tuple[int | None, str]]:
+    """``(row position, problem)`` for each problem of a (coerced) provisions table; the
+    position is None for a problem of the whole table."""
     numbers, across, _ = provision_schemas()
-    problems = table_problems(df, {**vocabulary_schema(), **numbers}, checks=across)
+    position_of = {label: position for position, label in enumerate(df.index)}
+    failures = [(None if label is None else position_of[label], problem) for label, problem
+                in table_failures(df, {**vocabulary_schema(), **numbers}, checks=across)]
     for position, (_, row) in enumerate(df.iterrows()):
         # an empty cell is NA: compare plain values (NA == "x" is neither true nor false)
         row = {k: (None if pd.api.types.is_scalar(v) and pd.isna(v) else v) for k, v in row.items()}
-        line = f"line {position + 2}"
         if row["source_url"] is None or not str(row["source_url"]).startswith("http"):
-            problems.append(f"{line}: a number without a source URL")
+            failures.append((position, "a number without a source URL"))
         if row["scope"] == "district" and row["district"] is None:
-            problems.append(f"{line}: scope=district but no district")
+            failures.append((position, "scope=district but no district"))
         if row["scope"] in ("city", "province") and row["district"] is not None:
-            problems.append(f"{line}: scope={row['scope']} but district={row['district']!r}")
-        problems += [f"{line}: {p}" for p in context_problems(row)]
-    return problems
+            failures.append((position, f"scope={row['scope']} but district={row['district']!r}"))
+        failures += [(position, p) for p in context_problems(row)]
+    return failures
 
 
 @functools.cache

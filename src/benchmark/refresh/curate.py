@@ -30,7 +30,8 @@ from benchmark.dataset import provenance as pv
 from benchmark.dataset.curate import city_of_doc, enrich, is_mainland
 from benchmark.dataset.review import provision_key, with_keys
 from benchmark.dataset.schema import FEATURE_COLUMNS, PROVISION_COLUMNS
-from benchmark.dataset.tables import coerce_provisions, provision_problems
+from benchmark.dataset.tables import coerce_provisions, provision_failures
+from benchmark.errors import TalentbenchError
 
 PENDING_COLUMNS = [*PROVISION_COLUMNS, "key"]
 ABSENT_COLUMNS = ["kind", "city", "doc", "tier", "benefit", "feature", "amount_cny", "evidence", "reason"]
@@ -222,13 +223,16 @@ def curate_version(texts: Mapping[str, str], candidates: pd.DataFrame, feature_c
         found_again = {(r["doc"], _key(r)) for r in derived.to_dict("records")}
         absent = [a for a in absent if (a["doc"], _key(a)) not in found_again]
         provisions = pd.concat([provisions, coerce_provisions(derived)], ignore_index=True)
-    problems = provision_problems(provisions)
-    if problems:  # a reviewed row that no longer validates in this version stays out, listed
-        bad = sorted({int(p.split(":")[0].removeprefix("row ")) for p in problems})
-        for i in bad:
+    failures = provision_failures(provisions)
+    whole = [problem for position, problem in failures if position is None]
+    if whole:
+        raise TalentbenchError(f"reviewed provisions: {whole[0]}")
+    if failures:  # a reviewed row that no longer validates in this version stays out, listed
+        bad = sorted({position for position, _ in failures})
+        for position in bad:
             absent.append({"kind": "provision", "reason": "invalid in this version",
-                           **provisions.loc[i].to_dict()})
-        provisions = provisions.drop(index=bad).reset_index(drop=True)
+                           **provisions.iloc[position].to_dict()})
+        provisions = provisions.drop(index=provisions.index[bad]).reset_index(drop=True)
     features, absent_f = relocate_features(reviewed_features, texts, feature_review)
     pending_f = pending_features(feature_candidates, reviewed_features, feature_review)
     gone = pd.DataFrame(absent + absent_f).reindex(columns=ABSENT_COLUMNS)
