@@ -92,11 +92,26 @@ def describe(exc: ValidationError, path: Path | str | None, what: str) -> str:
     if position:
         where += f" (line {position[0]}, column {position[1]})"
     key = ".".join(str(k) for k in keys) or "(top level)"
-    message = first["msg"]
+    message = first["msg"].removeprefix("Value error, ")
     if first["type"] != "missing":
-        shown = repr(first.get("input"))
+        given = first.get("input")
+        shown = repr(given)
         message += f", got {shown[:60] + '…' if len(shown) > 60 else shown}"
+        message += number_as_text_hint(first)
     return f"{where}: {key}: {message}"
+
+
+def number_as_text_hint(error: dict) -> str:
+    """For a number that YAML read as text ('3' quoted, 1e9 without a dot): say so, or the error
+    ("should be a valid integer, got '1e9'") looks absurd."""
+    given = error.get("input")
+    if not (isinstance(given, str) and error.get("type") in ("int_type", "float_type")):
+        return ""
+    try:
+        float(given)
+    except ValueError:
+        return ""
+    return " (YAML read it as text: drop any quotes, and write exponents as 1.0e+9)"
 
 
 def _is_union_member(key: str) -> bool:

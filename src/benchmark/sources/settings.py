@@ -20,6 +20,7 @@ from pydantic.dataclasses import dataclass as pydantic_dataclass
 from benchmark import __version__
 from benchmark.errors import TalentbenchError
 from benchmark.paths import read_yaml, resource
+from benchmark.schemas import number_as_text_hint
 
 DAY = 86_400.0
 GIB = 1 << 30
@@ -201,16 +202,4 @@ def _rule(error: dict[str, Any]) -> str:
     shown = repr(given)
     if len(shown) > 60:
         shown = shown[:57] + "..."
-    hint = ""
-    if isinstance(given, str) and kind in ("int_type", "float_type") and _looks_numeric(given):
-        # YAML reads '3' (quoted) and 1e9 (no dot) as text; say so, or the error looks absurd
-        hint = " (YAML read it as text: drop any quotes, and write exponents as 1.0e+9)"
-    return f"{message[0].lower()}{message[1:]}, got {shown}{hint}"
-
-
-def _looks_numeric(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return f"{message[0].lower()}{message[1:]}, got {shown}{number_as_text_hint(error)}"
