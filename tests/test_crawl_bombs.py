@@ -8,18 +8,18 @@ import zlib
 
 import pytest
 from fixtures.sites.bombs import MIB, chain_bomb, fetch_in_child
-from fixtures.sites.harness import fast_settings, manifest_by_path, write_registry
+from fixtures.sites.harness import (
+    entry_with,
+    fast_settings,
+    manifest_by_path,
+    write_registry,
+)
 from fixtures.sites.server import FixtureServer, Route
 
 from benchmark.raw_store import RawStore
 from benchmark.sources import Crawler, decoding, load_entry_points
 
 PEAK_LIMIT = 300 * MIB  # the acceptance threshold (benchmarks/bench_bombs.py prints the figures)
-
-
-def entry_with(links: dict[str, str]) -> Route:
-    items = "".join(f"<a href='{href}'>{text}</a>" for text, href in links.items())
-    return Route(body=f"<html><body>{items}</body></html>".encode())
 
 
 PAGE = ("<html><body><h1>人才政策</h1>"

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import time
-
-from fixtures.sites.harness import fast_settings, manifest_by_path, write_registry
+from fixtures.sites.harness import (
+    crawl_site,
+    entry_with,
+)
 from fixtures.sites.server import FixtureServer, Route
-
-from benchmark.raw_store import RawStore
-from benchmark.sources import Crawler, load_entry_points
-
-
-def entry_with(links: dict[str, str]) -> Route:
-    items = "".join(f"<a href='{href}'>{text}</a>" for text, href in links.items())
-    return Route(body=f"<html><body>{items}</body></html>".encode())
 
 
 def crawl(tmp_path, server, **settings):
-    registry = write_registry(tmp_path / "registry.csv", [("甲市", "hrss", server.base_url + "/")])
-    store = RawStore(tmp_path / "raw")
-    started = time.monotonic()
-    Crawler(store, fast_settings(**settings)).run(load_entry_points(registry))
-    seconds = time.monotonic() - started
-    return manifest_by_path(store, server.base_url).set_index("path"), seconds
+    summary, manifest = crawl_site(tmp_path, server, **settings)
+    return manifest, summary.seconds
 
 
 def test_a_dripping_server_costs_one_budget_not_one_per_retry(tmp_path):

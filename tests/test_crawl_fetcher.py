@@ -6,23 +6,16 @@ import shutil
 import subprocess
 
 import pytest
-from fixtures.sites.harness import fast_settings, manifest_by_path, write_registry
+from fixtures.sites.harness import (
+    crawl_site,
+    entry_with,
+    fast_settings,
+    write_registry,
+)
 from fixtures.sites.server import FixtureServer, Route
 
 from benchmark.raw_store import RawStore
 from benchmark.sources import Crawler, load_entry_points
-
-
-def entry_with(links: dict[str, str]) -> Route:
-    items = "".join(f"<a href='{href}'>{text}</a>" for text, href in links.items())
-    return Route(body=f"<html><body>{items}</body></html>".encode())
-
-
-def crawl(tmp_path, server, **settings):
-    registry = write_registry(tmp_path / "registry.csv", [("甲市", "hrss", server.base_url + "/")])
-    store = RawStore(tmp_path / "raw")
-    summary = Crawler(store, fast_settings(**settings)).run(load_entry_points(registry))
-    return summary, manifest_by_path(store, server.base_url).set_index("path")
 
 
 def test_a_server_dripping_bytes_hits_the_total_time_cap(tmp_path):
@@ -30,7 +23,7 @@ def test_a_server_dripping_bytes_hits_the_total_time_cap(tmp_path):
     routes = {"/": entry_with({"人才政策（龟速）": "/drip.html"}),
               "/drip.html": Route(body=b"x" * 300, drip_seconds=0.2)}
     with FixtureServer(routes) as server:
-        summary, manifest = crawl(tmp_path, server, read_timeout_seconds=0.5, max_fetch_seconds=1.0,
+        summary, manifest = crawl_site(tmp_path, server, read_timeout_seconds=0.5, max_fetch_seconds=1.0,
                                   max_retries=0)
     assert manifest.loc["/drip.html", "reason"] == "timeout"
     assert manifest.loc["/drip.html", "elapsed_ms"] < 2500
@@ -41,7 +34,7 @@ def test_retry_after_is_honoured_up_to_the_cap(tmp_path):
                  fail_headers={"Retry-After": "0.3"})
     routes = {"/": entry_with({"人才政策（限流）": "/busy.html"}), "/busy.html": busy}
     with FixtureServer(routes) as server:
-        summary, manifest = crawl(tmp_path, server, max_retries=3, backoff_seconds=0.01,
+        summary, manifest = crawl_site(tmp_path, server, max_retries=3, backoff_seconds=0.01,
                                   backoff_max_seconds=1.0)
         starts = [h.started for h in server.hits if h.path == "/busy.html"]
     assert manifest.loc["/busy.html", "outcome"] == "stored"
@@ -54,7 +47,7 @@ def test_retry_after_beyond_the_cap_is_cut_to_the_cap(tmp_path):
                  fail_headers={"Retry-After": "3600"})
     routes = {"/": entry_with({"人才政策（维护）": "/busy.html"}), "/busy.html": busy}
     with FixtureServer(routes) as server:
-        summary, manifest = crawl(tmp_path, server, max_retries=1, backoff_max_seconds=0.2)
+        summary, manifest = crawl_site(tmp_path, server, max_retries=1, backoff_max_seconds=0.2)
     assert manifest.loc["/busy.html", "outcome"] == "stored"
     assert summary.seconds < 3
 
@@ -64,7 +57,7 @@ def test_redirect_without_location_and_to_a_non_http_scheme(tmp_path):
               "/nowhere.html": Route(status=302),
               "/ftp.html": Route(status=301, headers={"Location": "ftp://files.example/a.pdf"})}
     with FixtureServer(routes) as server:
-        summary, manifest = crawl(tmp_path, server)
+        summary, manifest = crawl_site(tmp_path, server)
     assert manifest.loc["/nowhere.html", "reason"] == "bad_redirect"
     assert manifest.loc["/ftp.html", "reason"] == "bad_redirect"
     assert summary.failed["bad_redirect"] == 2
@@ -85,7 +78,7 @@ def test_broken_certificate_is_a_tls_error_unless_the_host_opts_out(tmp_path, se
     routes = {"/": entry_with({"人才政策": "/a.html"}), "/a.html": Route(body=b"<html>ok</html>")}
     (tmp_path / "strict").mkdir()
     with FixtureServer(routes, tls=self_signed) as server:
-        summary, manifest = crawl(tmp_path / "strict", server)
+        summary, manifest = crawl_site(tmp_path / "strict", server)
         assert summary.failed["tls_error"] == 1  # robots.txt; the pages are then not tried
         assert manifest.loc["/", "reason"] == "host_unreachable"
         assert server.hits == []  # no request got through the handshake
