@@ -28,6 +28,8 @@ def test_packaged_framework_is_a_valid_three_level_hierarchy():
         ("index: {code: X, name: x}\npillars: [{code: P, name: p}]\nindicators:\n"
          "  - {code: a, name: a, pillar: P, measure: profile_value}\n", "needs a 'profile'"),
         ("index: {code: X, name: x}\npillars: [{code: P, name: p}]\nindicators:\n"
+         "  - {code: a, name: a, pillar: P, measure: profile_value, profile: phdd}\n", "no such profile"),
+        ("index: {code: X, name: x}\npillars: [{code: P, name: p}]\nindicators:\n"
          "  - {code: a, name: a, pillar: P, measure: checklist, items: [benefit:cash]}\n", "vocabulary"),
     ],
 )

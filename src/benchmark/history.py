@@ -19,12 +19,11 @@ from pathlib import Path
 import pandas as pd
 
 from benchmark import snapshots
+from benchmark.report.tables import PROFILE_NAMES, STATUS_NAMES
 
 HISTORY_COLUMNS = ["snapshot", "published_at", "city", "score", "rank", "rank_q05", "rank_q95",
                    "coverage", "label"]
-STATUS_CN = {"confirmed": "已坐实", "to_check": "待复核", "old_rule": "旧口径"}
 KIND_CN = {"new": "新增", "changed": "调整", "withdrawn": "撤下", "status": "状态变化"}
-PROFILE_CN = {"bachelor": "本科", "master": "硕士", "phd": "博士"}
 SCOPE_CN = {"city": "市级", "district": "最优区县"}
 PROVISION_DIFF_COLUMNS = [
     "kind", "city", "doc", "district", "tier", "benefit", "period", "old_amount", "new_amount",
@@ -169,7 +168,7 @@ def _fmt(col: str, v) -> str:
     if v is None:
         return "无"
     if col == "status":
-        return STATUS_CN.get(v, v)
+        return STATUS_NAMES.get(v, v)
     if col in ("amount_cny", "amount_max_cny"):
         return f"{float(v):,.0f}"
     return str(v)
@@ -332,15 +331,15 @@ def summary_lines(diff: SnapshotDiff, limit: int = 5) -> list[str]:
                      f"{_by_city(new_pending)}。")
     status = diff.status_changes
     if len(status):
-        moves = (status["old_status"].map(STATUS_CN) + "→" + status["new_status"].map(STATUS_CN)).value_counts()
+        moves = (status["old_status"].map(STATUS_NAMES) + "→" + status["new_status"].map(STATUS_NAMES)).value_counts()
         lines.append(f"状态标记变化 {len(status)} 条：" + "，".join(f"{k} {v} 条" for k, v in moves.items()) + "。")
     f = diff.features
     if len(f):
         counts = f["kind"].map(KIND_CN).value_counts()
         lines.append("非货币政策要素：" + "，".join(f"{k} {v} 项" for k, v in counts.items()) + "。")
-    v = diff.values[diff.values["scope"].isin(list(SCOPE_CN)) & diff.values["profile"].isin(list(PROFILE_CN))]
+    v = diff.values[diff.values["scope"].isin(list(SCOPE_CN)) & diff.values["profile"].isin(list(PROFILE_NAMES))]
     if len(v):
-        items = [f"{r.city}{PROFILE_CN[r.profile]}（{SCOPE_CN[r.scope]}）{_money(r.old_value)}→{_money(r.new_value)}"
+        items = [f"{r.city}{PROFILE_NAMES[r.profile]}（{SCOPE_CN[r.scope]}）{_money(r.old_value)}→{_money(r.new_value)}"
                  for r in v.head(limit).itertuples()]
         lines.append(f"画像值变化 {len(v)} 项：" + "；".join(items) + ("等。" if len(v) > limit else "。"))
     r = diff.ranks

@@ -163,6 +163,10 @@ def load_framework(path: Path | str | None = None) -> Framework:
     raw = check_yaml(FrameworkFile, read_yaml(path, "framework file"), path, "framework file")
     where = f"framework {path.name}"
     pillars = pd.DataFrame([p.model_dump() for p in raw.pillars], columns=["code", "name", "weight"])
+    from benchmark.valuation import load_profiles
+
+    spec = load_profiles()
+    profile_codes = [p.code for p in (*spec.profiles, *spec.ladder)]
     vocab = vocabulary()
     indicators = []
     for entry in raw.indicators:
@@ -181,6 +185,10 @@ def load_framework(path: Path | str | None = None) -> Framework:
             raise TalentbenchError(f"{here}: measure {indicator.measure} needs a list of 'features'")
         if indicator.from_profiles and not indicator.profiles:
             raise TalentbenchError(f"{here}: measure {indicator.measure} needs a 'profile' or 'profiles'")
+        unknown_profiles = sorted(set(indicator.profiles) - set(profile_codes))
+        if unknown_profiles:  # a misspelt profile would be a column of unknowns, silently dropped
+            raise TalentbenchError(f"{here}: no such profile {unknown_profiles} in profiles.yaml "
+                                   f"(known: {', '.join(profile_codes)})")
         if indicator.measure == "checklist" and not indicator.items:
             raise TalentbenchError(f"{here}: measure checklist needs a list of 'items'")
         bad_items = [i for i in indicator.items

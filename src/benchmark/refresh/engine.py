@@ -198,9 +198,6 @@ def read_inputs(opts: RefreshOptions) -> Inputs:
         source, label = f"documents:{root}", opts.label or "documents"
     if not texts:
         raise TalentbenchError(f"no .md or .txt documents in {opts.corpus or 'the stored documents'}")
-    for name, path in {**reviewed_files(opts), **method_files(opts)}.items():
-        if not path.exists():
-            raise TalentbenchError(f"{name} file not found: {path}")
     return Inputs(source=source, label=label, texts=texts,
                   text_hashes={d: _sha(t) for d, t in texts.items()},
                   reviewed=reviewed_files(opts), method=method_files(opts),
@@ -366,24 +363,22 @@ def _assess_only(config, progress):
     return pipeline.assess(inputs=pipeline.inputs_for(config), progress=progress)
 
 
-def check_method(inputs: Inputs) -> None:
-    """Fail early (exit 5, stage 'assess') on a method file that cannot be read."""
-    check_files(inputs.method)
-
-
 def check_files(files: dict[str, Path]) -> None:
     """The reviewed tables and method files checked against their schemas, before any stage
     runs: a bad file given on the command line costs nothing and changes nothing."""
     from benchmark.assessment import load_uncertainty, read_provisions_csv
     from benchmark.dataset.review import read_decisions
+    from benchmark.errors import TalentbenchError
     from benchmark.index.coin import load_spec
     from benchmark.indicator_framework import load_framework
 
     checks = {"provisions": read_provisions_csv, "decisions": read_decisions,
               "framework": load_framework, "index_spec": load_spec, "uncertainty": load_uncertainty}
-    for name, check in checks.items():
-        if name in files and files[name].exists():
-            check(files[name])
+    for name, path in files.items():
+        if not path.exists():
+            raise TalentbenchError(f"{name} file not found: {path}")
+        if name in checks:
+            checks[name](path)
 
 
 def _valuation_only(provisions, features, inputs: Inputs, statuses) -> dict:
@@ -460,7 +455,6 @@ def stage_assess(inputs: Inputs, opts: RefreshOptions, curated: dict, cache: Cac
     if hit is not None:
         outcome.reused.append("assess")
         return hit, json.loads((hit / "meta.json").read_text(encoding="utf-8"))
-    check_method(inputs)
     with cache.put("assess", key) as tmp:
         (tmp / "provisions.csv").write_bytes(prov_bytes)
         (tmp / "features.csv").write_bytes(feat_bytes)
