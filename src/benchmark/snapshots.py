@@ -33,8 +33,7 @@ import duckdb
 import pandas as pd
 
 from benchmark.errors import TalentbenchError
-
-DB_NAME = "talentbench.duckdb"
+from benchmark.store import DB_NAME, transaction
 
 _PROVISION_TYPES = {
     "city": "VARCHAR", "district": "VARCHAR", "scope": "VARCHAR", "tier": "VARCHAR",
@@ -153,30 +152,19 @@ class Snapshot:
 def publish(path: Path, snap: Snapshot, checkpoint=lambda _name: None) -> int:
     """Write a snapshot in one transaction; returns its number. Nothing is visible until COMMIT."""
     with connect(path) as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             ensure_schema(con)
             number = con.execute("SELECT coalesce(max(snapshot), 0) + 1 FROM snapshots").fetchall()[0][0]
             checkpoint("publish:begin")
             for table in PARTS:
-                frame = _frame(snap.parts.get(table, pd.DataFrame()), table, number)
-                con.register("_part", frame)
-                con.execute(f'INSERT INTO "{table}" SELECT * FROM _part')
-                con.unregister("_part")
+                _insert(con, table, _frame(snap.parts.get(table, pd.DataFrame()), table, number))
                 checkpoint(f"publish:{table}")
             meta = {**snap.meta, "snapshot": number}
             for key in ("input_hashes", "method_spec"):
                 if not isinstance(meta.get(key), str):
                     meta[key] = json.dumps(meta.get(key), ensure_ascii=False, sort_keys=True)
-            frame = _frame(pd.DataFrame([meta]), "snapshots", number)
-            con.register("_part", frame)
-            con.execute('INSERT INTO "snapshots" SELECT * FROM _part')
-            con.unregister("_part")
+            _insert(con, "snapshots", _frame(pd.DataFrame([meta]), "snapshots", number))
             checkpoint("publish:before-commit")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         # fold the write-ahead log into the file now rather than at the next open
         con.execute("CHECKPOINT")
     return number
@@ -184,20 +172,18 @@ def publish(path: Path, snap: Snapshot, checkpoint=lambda _name: None) -> int:
 
 def record_run(path: Path, run: dict) -> None:
     """Append one finished refresh attempt to ``refresh_runs``."""
-    with connect(path) as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            ensure_schema(con)
-            number = con.execute("SELECT coalesce(max(run), 0) + 1 FROM refresh_runs").fetchall()[0][0]
-            frame = _frame(pd.DataFrame([run]), "refresh_runs", 0).assign(run=number)
-            frame = frame.drop(columns="snapshot").assign(snapshot=run.get("snapshot"))
-            con.register("_part", frame[list(SCHEMA["refresh_runs"])])
-            con.execute('INSERT INTO "refresh_runs" SELECT * FROM _part')
-            con.unregister("_part")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    with connect(path) as con, transaction(con):
+        ensure_schema(con)
+        number = con.execute("SELECT coalesce(max(run), 0) + 1 FROM refresh_runs").fetchall()[0][0]
+        frame = _frame(pd.DataFrame([run]), "refresh_runs", 0).assign(run=number)
+        frame = frame.drop(columns="snapshot").assign(snapshot=run.get("snapshot"))
+        _insert(con, "refresh_runs", frame[list(SCHEMA["refresh_runs"])])
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    con.register("_part", frame)
+    con.execute(f'INSERT INTO "{table}" SELECT * FROM _part')
+    con.unregister("_part")
 
 
 def last_fingerprint(path: Path) -> str | None:

@@ -87,23 +87,31 @@ def replace_tables(db_path: Path, parquet: Mapping[str, Path], drop: Iterable[st
     share the file) are left alone."""
     from benchmark.snapshots import connect
 
-    with connect(db_path) as con:  # waits while another process (a refresh) writes the file
-        try:
-            con.execute("BEGIN TRANSACTION")
-            for name in drop:
-                con.execute(f'DROP TABLE IF EXISTS "{name}"')
-            for name, path in parquet.items():
-                con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM read_parquet(?)',
-                            [str(path)])
-            for name, df in (extra or {}).items():
-                con.register("_extra", df)
-                con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _extra')
-                con.unregister("_extra")
-            con.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(duckdb.Error):  # a failed COMMIT has already rolled back
-                con.execute("ROLLBACK")
-            raise
+    # connect() waits while another process (a refresh) writes the file
+    with connect(db_path) as con, transaction(con):
+        for name in drop:
+            con.execute(f'DROP TABLE IF EXISTS "{name}"')
+        for name, path in parquet.items():
+            con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM read_parquet(?)',
+                        [str(path)])
+        for name, df in (extra or {}).items():
+            con.register("_extra", df)
+            con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _extra')
+            con.unregister("_extra")
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """BEGIN; COMMIT when the block succeeds, ROLLBACK when it fails. The block's own error is
+    the one raised (a failed COMMIT has already rolled back, so ROLLBACK would fail too)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        raise
 
 
 def read_table(name: str, processed_dir: Path) -> pd.DataFrame:

@@ -128,12 +128,14 @@ def docx_table(table: object) -> tuple[DocTable, list[object]]:
             line.append(Cell(text, r, c))
         grid.append(line)
         elements.append(tcs)
-    origins: list[tuple[object, Cell]] = []
+    # a merged cell is one <w:tc> met at several grid positions; lxml elements hash by identity
+    # (``elements`` keeps them alive), so its first position is one lookup away
+    origins: dict[object, Cell] = {}
     for row, tcs in zip(grid, elements, strict=True):
         for cell, tc in zip(row, tcs, strict=True):
-            first = next((f for t, f in origins if t is tc), None)
+            first = origins.get(tc)
             if first is None:
-                origins.append((tc, cell))
+                origins[tc] = cell
             else:
                 first.rowspan = max(first.rowspan, cell.row - first.row + 1)
                 first.colspan = max(first.colspan, cell.col - first.col + 1)
