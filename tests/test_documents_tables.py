@@ -169,3 +169,16 @@ def test_fold_width_keeps_han_characters_and_length():
     folded = fold_width(text)
     assert folded == "﨑㐀𠀋[2024]:AB" and len(folded) == len(text)
     assert all(HAN_RE.match(ch) for ch in "﨑㐀𠀋䶮人")
+
+
+def test_cells_placed_by_coordinates_keep_their_columns_when_one_is_missing():
+    """A PDF table finder may return no box for a borderless corner cell: the cells after it
+    stay in their columns (they slid one to the left before)."""
+    from benchmark.documents.tables import build_grid_at
+
+    grid = build_grid_at([(0, 0, "学历", 1, 1), (0, 1, "补贴", 1, 1), (0, 2, "期限", 1, 1),
+                          (1, 0, "博士", 1, 1), (1, 2, "3年", 1, 1),
+                          (2, 1, "2万", 2, 1), (2, 0, "硕士", 1, 1)])
+    assert [[c.text for c in row] for row in grid] == [
+        ["学历", "补贴", "期限"], ["博士", "", "3年"], ["硕士", "2万", ""]]
+    assert grid[2][1].rowspan == 2 and len(grid) == 3  # a span past the last row adds no row

@@ -22,7 +22,7 @@ import pypdfium2 as pdfium
 
 from benchmark.documents.model import Extracted, ParseFailure
 from benchmark.documents.tables import Table as DocTable
-from benchmark.documents.tables import build_grid, header_row_count
+from benchmark.documents.tables import build_grid_at, header_row_count
 
 MAX_PAGES = 500
 GARBAGE_THRESHOLD = 0.05
@@ -164,13 +164,13 @@ def _plumber_table(page: object, found: object) -> DocTable | None:
         return None
     xs = sorted({round(v, 1) for b in boxes for v in (b[0], b[2])})
     ys = sorted({round(v, 1) for b in boxes for v in (b[1], b[3])})
-    placed: dict[int, list[tuple[str, int, int, int]]] = {}
+    placed: list[tuple[int, int, str, int, int]] = []
     for box in boxes:
         x0, top, x1, bottom = (round(v, 1) for v in box)
         col, row = xs.index(x0), ys.index(top)
         colspan, rowspan = max(1, xs.index(x1) - col), max(1, ys.index(bottom) - row)
         text = page.crop(box).extract_text() or ""  # type: ignore[attr-defined]
-        placed.setdefault(row, []).append((col, text, rowspan, colspan))
+        placed.append((row, col, text, rowspan, colspan))
     grid = build_grid_at(placed)
     if len(grid) < 2 or max(len(r) for r in grid) < 2:
         return None
@@ -203,16 +203,6 @@ def _plumber_text(body: bytes) -> str | None:
             items += [(box[1], "\n".join(table.to_markdown())) for box, table in tables]
             pages.append("\n".join(text for _, text in sorted(items, key=lambda item: item[0])))
     return _clean("\n\n".join(pages)) if any_table else None
-
-
-def build_grid_at(placed: dict[int, list[tuple[str, int, int, int]]]) -> list:
-    """``build_grid`` for cells placed by (row, column) rather than listed in reading order."""
-    rows = []
-    for row in range(max(placed) + 1 if placed else 0):
-        rows.append([(text, rowspan, colspan) for _, text, rowspan, colspan in sorted(placed.get(row, []))])
-    # build_grid fills positions left to right, skipping those a rowspan covers: cells placed
-    # by coordinates skip nothing else, so gaps (no cell at all) become empty cells
-    return build_grid(rows)
 
 
 def _readable(candidates: list[tuple[str, str]]) -> tuple[str, str] | None:

@@ -159,15 +159,37 @@ def build_grid(rows: Iterable[Iterable[tuple[str, int, int]]]) -> list[list[Cell
         for text, rowspan, colspan in row:
             while (r, c) in grid:
                 c += 1
-            rowspan, colspan = max(1, min(rowspan, 200)), max(1, min(colspan, 50))
-            for dr in range(rowspan):
-                for dc in range(colspan):
-                    grid[(r + dr, c + dc)] = Cell(text, r + dr, c + dc, rowspan=rowspan,
-                                                  colspan=colspan, merged=bool(dr or dc))
-            c += colspan
+            c += _place(grid, r, c, text, rowspan, colspan)
+    return _full(grid, n_rows)
+
+
+def build_grid_at(placed: Iterable[tuple[int, int, str, int, int]]) -> list[list[Cell]]:
+    """:func:`build_grid` for cells a source places by ``(row, column, text, rowspan,
+    colspan)`` (a PDF's table finder): a position with no cell stays an empty cell, in its
+    column, rather than the next cell sliding into it."""
+    grid: dict[tuple[int, int], Cell] = {}
+    n_rows = 0
+    for r, c, text, rowspan, colspan in placed:
+        n_rows = max(n_rows, r + 1)
+        _place(grid, r, c, text, rowspan, colspan)
+    return _full(grid, n_rows)
+
+
+def _place(grid: dict[tuple[int, int], Cell], r: int, c: int, text: str, rowspan: int,
+           colspan: int) -> int:
+    """Fill the positions one cell covers; returns its (capped) colspan."""
+    rowspan, colspan = max(1, min(rowspan, 200)), max(1, min(colspan, 50))
+    for dr in range(rowspan):
+        for dc in range(colspan):
+            grid[(r + dr, c + dc)] = Cell(text, r + dr, c + dc, rowspan=rowspan,
+                                          colspan=colspan, merged=bool(dr or dc))
+    return colspan
+
+
+def _full(grid: dict[tuple[int, int], Cell], n_rows: int) -> list[list[Cell]]:
     if not grid:
         return []
-    n_rows = max(n_rows, max(r for r, _ in grid) + 1) if grid else n_rows
+    n_rows = max(n_rows, max(r for r, _ in grid) + 1)
     # rows a rowspan runs past the end of the table are not rows of it
     n_rows = min(n_rows, max(r for (r, _), cell in grid.items() if not cell.merged) + 1)
     n_cols = max(c for _, c in grid) + 1
