@@ -25,6 +25,7 @@ Exit codes (``EXIT_*``): 0 published, 3 nothing changed, 4 another refresh is ru
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -141,13 +142,17 @@ class Inputs:
     method: dict[str, Path]  # name -> file
     documents_table: Path | None = None
 
-    def hashes(self) -> dict:
+    @functools.cached_property
+    def file_hashes(self) -> dict:
+        """The hashes of the input files, read once (the stages ask for them several times)."""
         return {
-            "texts": self.text_hashes,
             "reviewed": {k: file_hash(p) for k, p in self.reviewed.items()},
             "method": {k: file_hash(p) for k, p in self.method.items()},
             "documents_table": file_hash(self.documents_table),
         }
+
+    def hashes(self) -> dict:
+        return {"texts": self.text_hashes, **self.file_hashes}
 
 
 def _resource(*parts: str) -> Path:
@@ -280,9 +285,16 @@ def stage_extract(inputs: Inputs, cache: Cache, outcome: RefreshOutcome):
     meta = None
     if inputs.documents_table is not None:
         meta = pd.read_parquet(inputs.documents_table)
+        # what from_documents_table takes from a document's row
+        provenance = [c for c in ("doc_id", "city", "url", "issue_date", "publish_date") if c in meta]
     cands, feats, keys, n_new = [], [], {}, 0
     for doc, text in inputs.texts.items():
-        key = _sha(code, doc, inputs.text_hashes[doc], file_hash(inputs.documents_table) or "")
+        # a document's candidates depend on its text and its own row of the documents table
+        # (city, URL, dates), not on the rest of that table
+        own = "" if meta is None else meta.loc[meta["doc_id"] == doc.removesuffix(".txt"),
+                                               provenance].to_json(orient="records", force_ascii=False,
+                                                                   default_handler=str)
+        key = _sha(code, doc, inputs.text_hashes[doc], own)
         keys[doc] = key
         hit = cache.get("extract", key)
         if hit is None:
