@@ -157,10 +157,7 @@ def diff_command(old, new, fmt) -> None:
     db = snapshots.db_path(workdir())
     if not db.exists():
         raise TalentbenchError(f"no snapshots yet in {db} (run `talentbench refresh`)")
-    if old is not None and new is None:
-        a, b = snapshots.resolve(db, old, 1), snapshots.resolve(db, None, 0)
-    else:
-        a, b = snapshots.resolve(db, old, 1), snapshots.resolve(db, new, 0)
+    a, b = snapshots.resolve(db, old, 1), snapshots.resolve(db, new, 0)
     d = history.diff_snapshots(db, a, b)
     if fmt == "csv":
         click.echo(d.provisions.to_csv(index=False), nl=False)

@@ -296,29 +296,6 @@ class ContextReader:
         return relation_code(kind, named)
 
 
-def propose_context(text: str, start: int, benefit: str) -> tuple[str, str, str]:
-    """(conditions, relations, context_evidence) the extractor proposes for a provision whose
-    evidence starts at ``start`` of the document ``text`` (e.g. a gold or hand-added row)."""
-    import bisect
-
-    import numpy as np
-
-    from benchmark.provisions.cues import Cues, find_benefit_cues
-    from benchmark.provisions.lexicon import default_lexicon
-    from benchmark.provisions.normalise import normalise
-    from benchmark.provisions.structure import parse_lines
-
-    norm = normalise(text)
-    t = norm.text
-    pos = min(int(np.searchsorted(norm.offsets, start)), max(len(t) - 1, 0))
-    lines = parse_lines(t)
-    line = lines[bisect.bisect_right([x.start for x in lines], pos) - 1]
-    reader = ContextReader(t, lines, Cues(find_benefit_cues(t, default_lexicon())))
-    conds, spans = reader.conditions(line, pos)
-    rels, rel_spans = reader.relations(line, benefit)
-    return join_codes(conds), join_codes(rels), evidence_text(norm, spans + rel_spans)
-
-
 def evidence_text(norm, spans: list[tuple[int, int]]) -> str:
     """Original-text quotes of normalised ``spans`` (merged, trimmed), joined with EVIDENCE_SEP."""
     merged: list[tuple[int, int]] = []

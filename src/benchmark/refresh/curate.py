@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from benchmark.dataset import provenance as pv
-from benchmark.dataset.curate import city_of_doc, enrich, is_mainland
+from benchmark.dataset.curate import enrich, is_mainland
 from benchmark.dataset.review import provision_key, with_keys
 from benchmark.dataset.schema import FEATURE_COLUMNS, PROVISION_COLUMNS
 from benchmark.dataset.tables import coerce_provisions, provision_failures
@@ -243,6 +243,3 @@ def curate_version(texts: Mapping[str, str], candidates: pd.DataFrame, feature_c
         pending=pending.sort_values(sort, kind="stable").reset_index(drop=True),
         pending_features=pending_f, absent=gone)
 
-
-def corpus_cities(texts: Mapping[str, str]) -> list[str]:
-    return sorted({city_of_doc(d)[0] for d in texts if is_mainland(d)})

@@ -411,8 +411,8 @@ def appendix_section(a, coverage: pd.DataFrame) -> Section:
     ], new_page=True)
 
 
-def report_content(a, view, figures: dict, coverage: pd.DataFrame, lift: pd.DataFrame | None = None,
-                   extra_notes: list[str] | None = None) -> ReportContent:
+def report_content(a, view, figures: dict, coverage: pd.DataFrame,
+                   lift: pd.DataFrame | None = None) -> ReportContent:
     """What the PDF shows, as sections of Chinese text, tables and figures."""
     focus = view.city if view else None
     snapshot = read_yaml(resource("dataset", "snapshot.yaml"), "dataset snapshot")
@@ -438,7 +438,6 @@ def report_content(a, view, figures: dict, coverage: pd.DataFrame, lift: pd.Data
             "每条均附官方来源链接与原文证据。",
             f"排名旁注明数据覆盖率（有来源数据的指标占比）；覆盖率低于 {a.min_data:.0%} 的城市列为“数据不足”，不参与排名。",
             "“无数据”表示来源未能证实该项政策，不等于没有该项政策；缺口不插补，其可能影响体现在排名区间中。",
-            *(extra_notes or []),
         ],
         sections=sections,
     )

@@ -150,16 +150,12 @@ def radar(values: pd.DataFrame, labels: dict[str, str], title: str, path: Path) 
     return _save(fig, path)
 
 
-def pillar_heatmap(pillars: pd.DataFrame, labels: dict[str, str], title: str, path: Path,
-                   highlight: str | None = None) -> Path:
-    """City x pillar scores (0–100); unknown pillars left blank, the focal city's row marked."""
+def pillar_heatmap(pillars: pd.DataFrame, labels: dict[str, str], title: str, path: Path) -> Path:
+    """City x pillar scores (0–100); unknown pillars left blank."""
     data = pillars.rename(columns=labels)
     fig, ax = plt.subplots(figsize=(1.6 + 1.3 * data.shape[1], max(3.0, 0.34 * len(data) + 1.4)))
     sns.heatmap(data, cmap="YlGnBu", vmin=0, vmax=100, annot=True, fmt=".0f", annot_kws={"size": 8},
                 cbar_kws={"label": "支柱得分"}, linewidths=0.4, linecolor="white", ax=ax)
-    if highlight is not None and highlight in list(pillars.index):
-        i = list(pillars.index).index(highlight)
-        ax.add_patch(plt.Rectangle((0, i), data.shape[1], 1, fill=False, edgecolor="#d1495b", lw=2))
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.set_title(title)

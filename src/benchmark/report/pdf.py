@@ -62,7 +62,6 @@ class Section:
     title: str
     blocks: list = field(default_factory=list)
     new_page: bool = False
-    numbered: bool = True
 
 
 @dataclass
@@ -94,8 +93,6 @@ def _styles() -> dict[str, ParagraphStyle]:
         "title": ParagraphStyle("title", parent=base, fontSize=24, leading=34, alignment=TA_CENTER),
         "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=13, leading=20, alignment=TA_CENTER),
         "h1": ParagraphStyle("h1", parent=base, fontSize=16, leading=24, spaceBefore=8, spaceAfter=6,
-                             keepWithNext=1),
-        "h2": ParagraphStyle("h2", parent=base, fontSize=11.5, leading=17, spaceBefore=6, spaceAfter=3,
                              keepWithNext=1),
         "caption": ParagraphStyle("caption", parent=base, fontSize=9, alignment=TA_CENTER, textColor=colors.grey),
     }
@@ -145,8 +142,6 @@ def _flowables(block, s: dict[str, ParagraphStyle]) -> list:
     if isinstance(block, Figure):
         return [KeepTogether([_image(block.path, PAGE_WIDTH, block.max_height),
                               Paragraph(_escape(block.caption), s["caption"])]), Spacer(1, 5 * mm)]
-    if block == "pagebreak":
-        return [PageBreak()]
     raise TypeError(f"unknown report block {block!r}")
 
 
@@ -167,8 +162,7 @@ def write_report(content: ReportContent, path: Path, font: CJKFont) -> Path:
     ]
     for section in content.sections:
         story.append(PageBreak() if section.new_page or section is content.sections[0] else Spacer(1, 4 * mm))
-        title = f"{next(numerals)}、{section.title}" if section.numbered else section.title
-        story.append(Paragraph(_escape(title), s["h1"]))
+        story.append(Paragraph(_escape(f"{next(numerals)}、{section.title}"), s["h1"]))
         for block in section.blocks:
             story += _flowables(block, s)
 
