@@ -21,6 +21,13 @@ from sklearn.preprocessing import StandardScaler
 
 from benchmark.errors import TalentbenchError
 
+# The report quotes these: how many bootstrap resamples test a city's grouping, below which
+# share of agreeing resamples a grouping should not be read into (a city that changes group in
+# about one resample of three is on a border), and how far (in standard deviations of the
+# pillar scores) a group's mean must sit from the overall mean to be called a trait of it.
+STABILITY_RESAMPLES = 100
+STABLE_SHARE = 0.7
+ARCHETYPE_SD = 0.5
 
 class PolicyClusters(ClusterMixin, BaseEstimator):
     """K-means on a complete city x indicator table.
@@ -153,7 +160,7 @@ def ward_labels(X: pd.DataFrame, k: int) -> pd.Series:
     return PolicyClusters._relabel(X, labels)
 
 
-def assignment_stability(X: pd.DataFrame, labels: pd.Series, k: int, n_resamples: int = 100,
+def assignment_stability(X: pd.DataFrame, labels: pd.Series, k: int, n_resamples: int = STABILITY_RESAMPLES,
                          seed: int = 0) -> pd.Series:
     """Per city: how often, over bootstrap resamples of the cities, it is grouped with the cities
     it shares a group with in the full clustering (1 = always, a stable assignment).
@@ -197,7 +204,7 @@ def _resample(X: pd.DataFrame, same_full: np.ndarray, k: int, n_resamples: int, 
 
 
 def describe_archetypes(profile: pd.DataFrame, labels: pd.Series, names: dict[str, str],
-                        high: float = 0.5) -> pd.DataFrame:
+                        high: float = ARCHETYPE_SD) -> pd.DataFrame:
     """Each group in words and numbers: its cities, its mean on each column (0–100 scores) and
     what sets it apart ("现金高、安居低"): columns more than ``high`` standard deviations above
     or below the mean of all cities."""

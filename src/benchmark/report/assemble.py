@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from reportlab.lib.units import mm
 
+from benchmark.clusters import ARCHETYPE_SD, STABILITY_RESAMPLES, STABLE_SHARE
 from benchmark.paths import read_yaml, resource
 from benchmark.report import tables as display
 from benchmark.report.pdf import PAGE_WIDTH, Figure, ReportContent, Section, TableBlock, Text
@@ -148,9 +149,9 @@ def district_note(a, focus: str) -> list[Text]:
         return []
     parts = "；".join(f"{display.PROFILE_NAMES.get(p, p)} {display.yuan(district.at[p, 'value_cny'])}"
                      f"（{district.at[p, 'district']}，市级 {display.yuan(city.get(p))}）" for p in above)
-    used = any(i.measure == "district_topup" for i in a.framework.indicators if i.code in a.indicator_codes)
+    used = [i for i in a.framework.indicators if i.measure == "district_topup" and i.code in a.indicator_codes]
     return [Text("区县加码：在最优区县可得的现金高于市级：" + parts + "。"
-                 + ("区县加码作为单独指标计入综合指数（权重减半）。" if used else
+                 + (f"区县加码作为单独指标计入综合指数（权重 {used[0].weight:g}，其他指标多为 1）。" if used else
                     "区县加码指标因已知城市不足一半，未纳入综合指数：综合排名只比较全市统一的政策。"))]
 
 
@@ -227,7 +228,8 @@ def summary_section(a, view, lift: pd.DataFrame | None) -> Section:
         else:
             blocks.append(Text(f"如何提升：单独提高任何一个指标都不足以升到同类城市第 {int(lift['k'].iloc[0])} 名，"
                                "需要多项同时提升（见“假设分析”）。"))
-    blocks.append(Text("“无数据”表示来源未能证实该项政策，不等于没有；金额为 36 个月内一名应届毕业生可得的市级现金，"
+    blocks.append(Text(f"“无数据”表示来源未能证实该项政策，不等于没有；金额为 {a.profile_spec.horizon_months} 个月内"
+                       "一名应届毕业生可得的市级现金，"
                        "每个数字都可在附录中查到官方来源与日期。", "small"))
     return Section("一页摘要", blocks)
 
@@ -251,11 +253,12 @@ def _focus_widths(focus: pd.DataFrame) -> list[float]:
 
 def comparison_section(a, view) -> Section:
     city = view.city
-    focus = display.profile_focus_table(view.summary, view.peers)
+    months = a.profile_spec.horizon_months
+    focus = display.profile_focus_table(view.summary, view.peers, months)
     totals = focus[focus["项目"].str.startswith("合计")]
     behind = totals[totals["高于本市的同类城市"] != "—"]
     text = (f"下表比较一名应届毕业生（本科/硕士/博士）在{city}与同类城市（" + ("、".join(view.peers) or "无")
-            + "）36 个月内可得的市级现金，逐项列出；")
+            + f"）{months} 个月内可得的市级现金，逐项列出；")
     beaten = behind[~behind["高于本市的同类城市"].str.startswith("本市无数据")]
     text += ("；".join(f"{r['画像']}合计被{r['高于本市的同类城市']}超过" for _, r in beaten.iterrows()) + "。"
              if len(beaten) else "在本市有数据的合计上未被同类城市超过。")
@@ -298,7 +301,7 @@ def peers_section(a, figures: dict) -> Section:
     blocks: list = []
     variables = "、".join(CONTEXT_NAMES.get(c, c) for c in a.inputs.context_columns)
     if a.peers is not None:
-        blocks.append(Text(f"同类城市：按{variables}三个变量，各自标准化（z 分数）后计算欧氏距离，"
+        blocks.append(Text(f"同类城市：按{variables}（{len(a.inputs.context_columns)} 个变量），各自标准化（z 分数）后计算欧氏距离，"
                            f"每个城市取参与排名的城市中最近的 {a.inputs.n_peers} 个（k = {a.inputs.n_peers}），使同类城市之间的名次可比。"))
         blocks.append(TableBlock(a.peers.rename(columns={"city": "城市", "peers": "同类城市（最相近在前）",
                                                          "distances": "距离"})))
@@ -310,13 +313,14 @@ def peers_section(a, figures: dict) -> Section:
     agree = float((ward == labels).mean())
     blocks.append(Text(f"政策类型（archetypes）：以各城市指标的标准化得分做 k-means 聚类（k = {k}，按轮廓系数选定；"
                        f"缺口暂以中位数填补，仅用于分组）；用 Ward 层次聚类复核，{agree:.0%} 的城市归组一致。"
-                       "“特点”为该组支柱均值高于或低于全体均值 0.5 个标准差以上者。"))
+                       f"“特点”为该组支柱均值高于或低于全体均值 {ARCHETYPE_SD:g} 个标准差以上者。"))
     blocks.append(TableBlock(shown))
     stable = pd.DataFrame({"城市": stability.index, "k-means 组": labels.reindex(stability.index).to_numpy(),
                            "Ward 组": ward.reindex(stability.index).to_numpy(),
                            "归组稳定性": [f"{v:.0%}" if pd.notna(v) else "—" for v in stability]})
-    blocks.append(TableBlock(stable, caption="归组稳定性：对城市做 100 次自助重抽样并重新聚类，该城市与原同组城市仍同组"
-                                             "（及原异组城市仍异组）的比例；低于 70% 的归组不宜过度解读。"))
+    blocks.append(TableBlock(stable, caption=f"归组稳定性：对城市做 {STABILITY_RESAMPLES} 次自助重抽样并重新聚类，"
+                                             "该城市与原同组城市仍同组（及原异组城市仍异组）的比例；"
+                                             f"低于 {STABLE_SHARE:.0%} 的归组不宜过度解读。"))
     if "clusters" in figures:
         blocks.append(Figure(figures["clusters"][1], figures["clusters"][0], max_height=120 * mm))
     return Section("同类城市与政策类型", blocks, new_page=True)
@@ -382,8 +386,10 @@ def method_section(a) -> Section:
     framework, statuses = a.framework, a.inputs.statuses
     left_out = a.provisions["status"].value_counts().drop(list(statuses), errors="ignore")
     names = framework.indicator_names()
-    lines = ["估值：每个城市按“画像”计算一个标准人可得的现金（本科/硕士/博士应届毕业生，23/26/29 岁，首次在该市全职就业、"
-             "缴纳社保、落户、无房），36 个月内；只计已坐实条目；同一补贴多项择最大，租房与购房择一（来源写明可同时享受者除外），"
+    spec = a.profile_spec
+    ages = "/".join(str(p.age) for p in spec.profiles)
+    lines = ["估值：每个城市按“画像”计算一个标准人可得的现金（本科/硕士/博士应届毕业生，"
+             f"{ages} 岁，首次在该市全职就业、缴纳社保、落户、无房），{spec.horizon_months} 个月内；只计已坐实条目；同一补贴多项择最大，租房与购房择一（来源写明可同时享受者除外），"
              "来源写明互斥者只计较大者；来源写明的年龄、学校、行业、单位类型等限定条件不符合者不计；"
              "市级与区级分开：市级值只含全市适用的政策，最优区县的加码单列为一个指标。",
              "高层次人才：各市自定的人才类别（A–F类、顶尖/领军、第一层次等）按其原文定义对照到统一阶梯"

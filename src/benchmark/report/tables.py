@@ -85,9 +85,10 @@ def _cell(value: float, note: str) -> str:
     return note or "无数据"
 
 
-def profile_focus_table(table: pd.DataFrame, peers: list[str]) -> pd.DataFrame:
-    """What a graduate receives in the focus city vs each peer, benefit by benefit (city scope)."""
-    benefits = {**vocabulary().benefits, "total": "合计（36个月）"}
+def profile_focus_table(table: pd.DataFrame, peers: list[str], months: int) -> pd.DataFrame:
+    """What a graduate receives in the focus city vs each peer, benefit by benefit (city scope),
+    the total over the valuation's horizon of ``months``."""
+    benefits = {**vocabulary().benefits, "total": f"合计（{months}个月）"}
     rows = []
     for r in table.to_dict("records"):
         row = {"画像": PROFILE_NAMES.get(r["profile"], r["profile"]),
