@@ -8,7 +8,7 @@ import pandas as pd
 
 from benchmark.dataset import curate
 from benchmark.dataset.review import read_decisions
-from benchmark.dataset.tables import context_problems, csv_bytes, provision_problems
+from benchmark.dataset.tables import context_evidence_problems, csv_bytes, provision_problems
 from benchmark.errors import TalentbenchError
 from benchmark.paths import resource
 from benchmark.store import atomic_write_bytes
@@ -40,10 +40,9 @@ def build_provisions(shared: Path) -> pd.DataFrame:
     decisions = read_decisions(resource("dataset", "review_decisions.csv"))
     table = curate.curate_provisions(cands, decisions, texts, auto_accept_docs=gold_docs)
     problems = provision_problems(table)
-    for i, row in table.iterrows():
-        # every part of the context evidence is the document's own words
-        problems += [f"row {i}: {p}" for p in context_problems(row, texts.get(row["doc"]))
-                     if "not in" in p]
+    for position, row in enumerate(table.to_dict("records")):
+        if row["doc"] in texts:
+            problems += [f"line {position + 2}: {p}" for p in context_evidence_problems(row, texts[row["doc"]])]
     if problems:
         raise TalentbenchError("curated provisions invalid:\n" + "\n".join(problems[:20]))
     return table

@@ -174,8 +174,16 @@ def context_problems(row: pd.Series | dict, text: str | None = None) -> list[str
     if (split_codes(row.get("conditions")) or relations) and not parts:
         problems.append("conditions/relations without context_evidence")
     if text is not None:
-        problems += [f"context_evidence part {p!r} not in {row.get('doc')}" for p in parts if p not in text]
+        problems += context_evidence_problems(row, text)
     return problems
+
+
+def context_evidence_problems(row: pd.Series | dict, text: str) -> list[str]:
+    """Each part of a provision's context_evidence must be the document's own words."""
+    from benchmark.provisions.context import split_evidence
+
+    return [f"context_evidence part {p!r} not in {row.get('doc')}"
+            for p in split_evidence(row.get("context_evidence")) if p not in text]
 
 
 def validate_provisions(df: pd.DataFrame, where: str = "provisions") -> pd.DataFrame:
