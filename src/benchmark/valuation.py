@@ -86,24 +86,20 @@ def _whole(value: object, what: str, where: str) -> int:
     return value
 
 
-def excluding_conditions(path: Path | None = None) -> frozenset[str]:
+def excluding_conditions() -> frozenset[str]:
     """Condition codes (``school=double_first_class``) or code families (``industry``) that
-    exclude the graduate profiles, from the curated condition vocabulary
-    (``resources/dataset/conditions.yaml``, its ``excludes_profiles`` flags)."""
-    path = Path(path) if path else resource("dataset", "conditions.yaml")
-    raw = read_yaml(path, "condition vocabulary")
-    entries = raw.get("conditions") if isinstance(raw, dict) else None
-    if not isinstance(entries, list) or not all(isinstance(e, dict) and "code" in e for e in entries):
-        raise TalentbenchError(f"condition vocabulary {path.name}: needs a list of entries with a code")
-    return frozenset(str(e["code"]) for e in entries if e.get("excludes_profiles") is True)
+    exclude the graduate profiles: the ``excludes_profiles`` flags of the condition vocabulary
+    (``resources/dataset/conditions.yaml``, read and checked by benchmark.provisions.context)."""
+    from benchmark.provisions.context import default_vocabulary
+
+    return frozenset(c.code for c in default_vocabulary().conditions.values() if c.excludes_profiles)
 
 
-@lru_cache(maxsize=1)
 def condition_labels() -> dict[str, str]:
     """Chinese label of each condition code (for reports)."""
-    raw = read_yaml(resource("dataset", "conditions.yaml"), "condition vocabulary")
-    return {str(e["code"]): str(e.get("label", e["code"])) for e in raw.get("conditions", [])
-            if isinstance(e, dict) and "code" in e}
+    from benchmark.provisions.context import default_vocabulary
+
+    return {c.code: c.label for c in default_vocabulary().conditions.values()}
 
 
 def load_profiles(path: Path | str | None = None) -> ProfileSpec:
@@ -152,13 +148,6 @@ def load_profiles(path: Path | str | None = None) -> ProfileSpec:
 
 
 # -- reading the provisions' context columns ------------------------------------------------
-
-
-def codes(cell: object) -> list[str]:
-    """The ``;``-separated codes of a conditions/relations cell (empty cell: none)."""
-    if cell is None or (isinstance(cell, float) and np.isnan(cell)) or cell is pd.NA:
-        return []
-    return [c.strip() for c in str(cell).split(";") if c.strip()]
 
 
 def age_limit(conditions: list[str]) -> int | None:
@@ -334,11 +323,13 @@ class ProfileValuation:
     def _considered(self, rows: pd.DataFrame, profile: Profile, spec: ProfileSpec,
                     rung_tiers: frozenset[str] = frozenset()) -> list[dict]:
         """Every provision of the city with its value and, if it cannot count, the rule why."""
+        from benchmark.provisions.context import split_codes
+
         out = []
         for _, row in rows.iterrows():
             value, months, flags = provision_value(row, spec)
-            conditions = codes(row.get("conditions"))
-            relations = codes(row.get("relations"))
+            conditions = split_codes(row.get("conditions"))
+            relations = split_codes(row.get("relations"))
             scope = row.get("scope")
             item = {
                 "benefit": row["benefit"], "tier": row["tier"],
