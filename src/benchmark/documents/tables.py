@@ -21,8 +21,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-_PIPE_ROW_RE = re.compile(r"[ \t]*\|")
-_SEPARATOR_RE = re.compile(r"[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{0,}:?[ \t]*)*\|?[ \t]*$")
+PIPE_ROW_RE = re.compile(r"[ \t]*\|")
+SEPARATOR_RE = re.compile(r"[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{0,}:?[ \t]*)*\|?[ \t]*$")
 # "单位：万元", "（单位：元/人·月）", "金额单位: 元", a header's "（元/月）", "万元/年"
 _UNIT_LABEL_RE = re.compile(r"(?:金额)?单位\s*[:：]\s*(?P<unit>(?:人民币)?(?:亿元|万元|千元|元)(?:\s*/\s*[人户年月](?:\s*[·/]\s*[年月])?)?)")
 _UNIT_BRACKET_RE = re.compile(r"[（(]\s*(?P<unit>(?:亿元|万元|千元|元)(?:\s*/\s*[人户年月](?:\s*[·/]\s*[年月])?)?)\s*[）)]")
@@ -220,23 +220,30 @@ def header_row_count(grid: list[list[Cell]], marked: int = 0) -> int:
 # --- reading tables back from text --------------------------------------------------------
 
 
-def _row_cells(text: str, start: int, end: int, row: int) -> list[Cell]:
-    line = text[start:end]
-    first = line.index("|")
+def pipe_cell_spans(line: str, offset: int = 0) -> list[tuple[int, int]]:
+    """Spans (offset + position in ``line``) of the cells of a ``| a | b |`` row, empty ones
+    included so columns line up; the spans include the cells' padding."""
+    spans = []
+    pos = line.index("|") + 1
     stop = len(line.rstrip())
     if stop and line[stop - 1] == "|":
         stop -= 1
-    cells, pos, col = [], first + 1, 0
     while pos <= stop:
         nxt = line.find("|", pos, stop)
         if nxt < 0:
             nxt = stop
-        raw = line[pos:nxt]
-        lead = len(raw) - len(raw.lstrip())
+        spans.append((offset + pos, offset + nxt))
+        pos = nxt + 1
+    return spans
+
+
+def _row_cells(text: str, start: int, end: int, row: int) -> list[Cell]:
+    cells = []
+    for col, (s, e) in enumerate(pipe_cell_spans(text[start:end], start)):
+        raw = text[s:e]
+        cell_start = s + len(raw) - len(raw.lstrip())
         body = raw.strip()
-        cell_start = start + pos + lead
         cells.append(Cell(body, row, col, cell_start, cell_start + len(body)))
-        pos, col = nxt + 1, col + 1
     return cells
 
 
@@ -263,7 +270,7 @@ def find_tables(text: str) -> list[Table]:
     while i < len(lines):
         start, end = lines[i]
         line = text[start:end]
-        if not _PIPE_ROW_RE.match(line):
+        if not PIPE_ROW_RE.match(line):
             if line.strip() and _is_heading(line):
                 heading = line.strip().lstrip("#").strip()
             i += 1
@@ -271,9 +278,9 @@ def find_tables(text: str) -> list[Table]:
         j = i
         rows: list[list[Cell]] = []
         n_header = 0
-        while j < len(lines) and _PIPE_ROW_RE.match(text[lines[j][0]:lines[j][1]]):
+        while j < len(lines) and PIPE_ROW_RE.match(text[lines[j][0]:lines[j][1]]):
             s, e = lines[j]
-            if _SEPARATOR_RE.match(text[s:e]):
+            if SEPARATOR_RE.match(text[s:e]):
                 if n_header and len(rows) > n_header:
                     # a second separator: the row above it heads the next table (two tables
                     # written one after the other, e.g. a DOCX table and the one nested in it)
@@ -305,8 +312,8 @@ def tables_to_tabs(text: str) -> str:
         return text
     out = []
     for line in text.split("\n"):
-        if _PIPE_ROW_RE.match(line):
-            if _SEPARATOR_RE.match(line):
+        if PIPE_ROW_RE.match(line):
+            if SEPARATOR_RE.match(line):
                 continue
             line = "\t".join(part.strip() for part in line.strip().strip("|").split("|"))
         out.append(line)

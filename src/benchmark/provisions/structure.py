@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from benchmark.documents.tables import PIPE_ROW_RE, SEPARATOR_RE, pipe_cell_spans
+
 _HEADING_RE = re.compile(r"\s{0,3}(#{1,6})\s+")
-_TABLE_RE = re.compile(r"\s*\|")
-_TABLE_SEP_RE = re.compile(r"\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{0,}:?\s*)*\|?\s*$")
 _LIST_RE = re.compile(
     r"(?P<indent>[ \t]*)(?:[-*+•·]|\d{1,2}[.、)]|[(]?[一二三四五六七八九十]{1,3}[、).]|[(]\d{1,2}[)])\s*"
 )
@@ -60,9 +60,9 @@ def parse_lines(text: str) -> list[Line]:
         elif match := _HEADING_RE.match(raw):
             line.kind, line.level = "heading", len(match.group(1))
             line.content_start = start + match.end()
-        elif _TABLE_RE.match(raw):
+        elif PIPE_ROW_RE.match(raw):
             line.kind = "table"
-            line.cells = _cells(raw, start)
+            line.cells = pipe_cell_spans(raw, start)
         elif match := _LIST_RE.match(raw):
             line.kind = "list"
             line.indent = len(match.group("indent").expandtabs(4))
@@ -88,7 +88,7 @@ def parse_lines(text: str) -> list[Line]:
                 parents = [line] if line.is_label else []
                 line.parents = []
             elif line.kind == "table":
-                if _TABLE_SEP_RE.match(raw):
+                if SEPARATOR_RE.match(raw):
                     line.kind = "blank"  # the |---| row carries nothing
                 elif header is None:
                     header = line
@@ -105,17 +105,3 @@ def parse_lines(text: str) -> list[Line]:
     return lines
 
 
-def _cells(raw: str, offset: int) -> list[tuple[int, int]]:
-    """Spans of the cells of a table row, empty ones included so columns line up."""
-    cells = []
-    pos = raw.index("|") + 1
-    end = len(raw.rstrip())
-    if end and raw[end - 1] == "|":
-        end -= 1
-    while pos <= end:
-        nxt = raw.find("|", pos, end)
-        if nxt < 0:
-            nxt = end
-        cells.append((offset + pos, offset + nxt))
-        pos = nxt + 1
-    return cells
