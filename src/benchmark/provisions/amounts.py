@@ -69,10 +69,11 @@ def parse_amount(text: str) -> float:
     match = AMOUNT_RE.fullmatch(text.strip())
     if not match or match.group("num") is None:
         raise ValueError(f"not a single amount: {text!r}")
-    return _value(match.group("num"), match.group("unit"))
+    return yuan_value(match.group("num"), match.group("unit"))
 
 
-def _value(number: str, unit: str | None) -> float:
+def yuan_value(number: str, unit: str | None) -> float:
+    """A written number in a unit (万元, 元, ...) as yuan."""
     return round(parse_number(number) * _UNIT_VALUE.get(unit or "元", 1.0), 2)
 
 
@@ -93,17 +94,17 @@ def _amount_from_match(match: re.Match[str]) -> Amount | None:
     if match.group("lo") is not None:
         hi_unit = match.group("hi_unit")
         lo_unit = match.group("lo_unit") or hi_unit
-        lo, hi = _value(match.group("lo"), lo_unit), _value(match.group("hi"), hi_unit)
+        lo, hi = yuan_value(match.group("lo"), lo_unit), yuan_value(match.group("hi"), hi_unit)
         if hi < lo:  # "5万-2000元" style mix-ups: treat as two figures, not a range
             lo, hi = hi, lo
         return Amount(match.start(), match.end(), (lo,), hi)
     if match.group("list") is not None:
         unit = match.group("list_unit")
-        values = tuple(_value(n, unit) for n in re.split(r"\s*/\s*", match.group("list")))
+        values = tuple(yuan_value(n, unit) for n in re.split(r"\s*/\s*", match.group("list")))
         return Amount(match.start(), match.end(), values)
     if match.group("num") is not None:
-        return Amount(match.start(), match.end(), (_value(match.group("num"), match.group("unit")),))
-    return Amount(match.start(), match.end(), (_value(match.group("bare"), "元"),))
+        return Amount(match.start(), match.end(), (yuan_value(match.group("num"), match.group("unit")),))
+    return Amount(match.start(), match.end(), (yuan_value(match.group("bare"), "元"),))
 
 
 _DURATION_UNIT_MONTHS = {"年": 12, "个月": 1}

@@ -27,12 +27,11 @@ import re
 from dataclasses import dataclass
 
 from benchmark.documents.tables import Cell, Table, find_tables, unit_of
-from benchmark.provisions.amounts import Amount, duration_months, find_amounts, parse_number
+from benchmark.provisions.amounts import Amount, duration_months, find_amounts, yuan_value
 from benchmark.provisions.cues import Cue, Cues
 from benchmark.provisions.lexicon import GENERIC_BENEFIT, TITLE, Lexicon
 from benchmark.provisions.reader import BENEFIT_GENERIC, BENEFIT_IN_CLAUSE, Found
 
-_UNIT_VALUE = {"亿元": 1e8, "万元": 1e4, "千元": 1e3, "元": 1.0}
 _BARE_RE = re.compile(r"(?P<pre>(?:最高|不超过|不高于|上限|最多|每月|每年|每人|按月|按年|一次性)*)\s*"
                       r"(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)\s*(?P<post>(?:/\s*[人月年户]\s*)*)")
 # what may stand around the one amount of a cell: period, cap and per-person words
@@ -142,7 +141,7 @@ class TableReader:
         base = re.match(r"亿元|万元|千元|元", unit)
         if base is None:
             return None
-        value = round(parse_number(match.group("num")) * _UNIT_VALUE[base.group()], 2)
+        value = yuan_value(match.group("num"), base.group())
         return Amount(cell.start, cell.end, (value,)), value
 
     def _read_cell(self, table: Table, r: int, c: int, cell: Cell, table_unit: str | None,
