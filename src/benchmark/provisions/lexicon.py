@@ -36,7 +36,7 @@ _REQUIRED_KEYS = {
     "foreign_currency": str, "segmentation_checked": list, "aggregate_patterns": list,
     "project_funding": dict, "tenure_neutral_housing": str, "table": dict,
 }
-_TABLE_KEYS = ("month", "year", "cap", "duration_column", "not_money_column")
+_TABLE_KEYS = ("month", "year", "cap", "duration_column", "not_money_column", "money_column")
 
 
 @dataclass(frozen=True)
@@ -71,13 +71,14 @@ class Lexicon:
     project_re: re.Pattern[str]  # a clause about a project grant (项目)
     research_project_re: re.Pattern[str]  # ...whose project is research (研发, 攻关, 科技人才)
     startup_project_re: re.Pattern[str]  # ...or a start-up (创业)
-    tenure_neutral_housing_re: re.Pattern[str]
+    tenure_neutral_housing_re: re.Pattern[str]  # housing_purchase cues not tied to buying (安居补贴)
     # table headers and cells (provisions.tables)
     table_month_re: re.Pattern[str]
     table_year_re: re.Pattern[str]
     table_cap_re: re.Pattern[str]
     table_duration_column_re: re.Pattern[str]
-    table_not_money_column_re: re.Pattern[str]  # housing_purchase cues not tied to buying (安居补贴)
+    table_not_money_column_re: re.Pattern[str]  # headers of columns that hold no amounts
+    table_money_column_re: re.Pattern[str]  # ...unless the header names money
 
 
 def _check_schema(data: object, path: Path) -> dict:

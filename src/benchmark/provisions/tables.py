@@ -151,7 +151,8 @@ class TableReader:
         row_cells = row[: table.n_header_cols]
         column_header = table.column_header(c)
         row_header = table.row_header(r)
-        if self.lex.table_not_money_column_re.search(column_header) and not re.search(r"元|金额|补贴|标准", column_header):
+        if self.lex.table_not_money_column_re.search(column_header) \
+                and not self.lex.table_money_column_re.search(column_header):
             return None
         figure = self._figure(cell, [unit_of(column_header), unit_of(row_header), table_unit])
         if figure is None:
