@@ -177,8 +177,9 @@ def _plumber_table(page: object, found: object) -> DocTable | None:
     return DocTable(grid, n_header_rows=header_row_count(grid))
 
 
-def _plumber_text(body: bytes) -> str | None:
-    """Page text with ruled tables as Markdown pipe tables, or ``None`` when no page has one.
+def _plumber_text(body: bytes, deadline: float | None = None) -> str | None:
+    """Page text with ruled tables as Markdown pipe tables, or ``None`` when no page has one
+    (or the ``deadline``, a ``time.monotonic`` value, passes: the plain text is kept then).
 
     Lines outside the tables keep their reading order (by their top edge); a table takes the
     place of the lines it covers.
@@ -190,6 +191,8 @@ def _plumber_text(body: bytes) -> str | None:
         if len(pdf.pages) > MAX_TABLE_PAGES:
             return None
         for page in pdf.pages:
+            if deadline is not None and time.monotonic() > deadline:
+                return None  # the tables are a refinement: never lose the text to them
             found = page.find_tables()
             tables = [(t.bbox, _plumber_table(page, t)) for t in found]
             tables = [(box, table) for box, table in tables if table is not None]
@@ -232,7 +235,7 @@ def parse_pdf(body: bytes, *, time_budget: float | None = None) -> Extracted:
                 note = "recovered: truncated PDF, trailer rebuilt; text may be incomplete"
     if best is not None and not note:
         try:
-            tabled = _plumber_text(body)
+            tabled = _plumber_text(body, deadline)
         except Exception:  # pdfminer raises many types on odd files: keep the plain text
             tabled = None
         if tabled and garbage_ratio(tabled) <= GARBAGE_THRESHOLD:
