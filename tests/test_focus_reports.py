@@ -65,6 +65,20 @@ def test_no_report_says_no_data_for_a_benefit_the_city_has_confirmed(assessed):
     assert checked > 0  # the rule was exercised
 
 
+def test_a_peer_named_where_the_city_has_no_data_offers_something(assessed):
+    """"本市无数据；有数据：X" sits in the column of peers that out-bid the city: a peer whose
+    source states 0 offers nothing the city lacks, so it is not named there."""
+    a = assessed[0]
+    named = 0
+    for city in city_registry.load_cities()["city"]:
+        summary = focus_view(a, city).summary
+        for row in summary.itertuples():
+            for peer in filter(None, row.only_peers.split(",")):
+                assert summary.at[row.Index, f"peer:{peer}"] > 0, (city, peer, row.benefit)
+                named += 1
+    assert named > 0
+
+
 def test_an_uncounted_confirmed_benefit_says_why(assessed):
     a = assessed[0]
     # 武汉's confirmed purchase subsidies are district offers with conditions: never "无数据",

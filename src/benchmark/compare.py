@@ -126,8 +126,10 @@ def focus_summary(long: pd.DataFrame, focus: str, peers: list[str]) -> pd.DataFr
             "peer_median": others.median() if len(others) else np.nan,
             "outbid_by": ",".join(others[others > own].sort_values(ascending=False).index)
             if pd.notna(own) else "",
-            # where the focal city's own value is unknown: the peers that have one
-            "only_peers": ",".join(others.sort_values(ascending=False).index) if pd.isna(own) else "",
+            # where the focal city's own value is unknown: the peers known to offer something
+            # (a peer's stated 0 is not an offer the city lacks)
+            "only_peers": ",".join(others[others > 0].sort_values(ascending=False).index)
+            if pd.isna(own) else "",
             "focus_sources": by_city.at[focus, "source_urls"],
         })
     return pd.DataFrame(rows)
