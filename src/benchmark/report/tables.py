@@ -60,13 +60,16 @@ def ranking_table(results: pd.DataFrame, framework: Framework, counts: pd.Series
 
 
 def coverage_table(coverage: pd.DataFrame) -> pd.DataFrame:
-    shown = coverage[["city", "province", "level", "n_provisions", "n_features", "n_sources",
-                      "latest_source_date"]].copy()
+    # confirmed items apart from the rest, so the counts add up to the cover's "N 条已坐实"
+    shown = coverage.assign(n_other=coverage["n_provisions"] - coverage["n_confirmed"])[
+        ["city", "province", "level", "n_confirmed", "n_other", "n_features", "n_sources",
+         "latest_source_date"]].copy()
     shown["level"] = shown["level"].map(LEVEL_NAMES).fillna(shown["level"])
     shown["latest_source_date"] = shown["latest_source_date"].astype(object).where(
         shown["latest_source_date"].notna(), "未注明")
     return shown.rename(columns={"city": "城市", "province": "省份", "level": "级别",
-                                 "n_provisions": "货币条目", "n_features": "非货币特征",
+                                 "n_confirmed": "已坐实货币条目", "n_other": "待复核/旧口径条目",
+                                 "n_features": "非货币特征",
                                  "n_sources": "来源数", "latest_source_date": "最新来源日期"})
 
 
